@@ -1,0 +1,2 @@
+//! oxmq: ZeroMQ-compatible messaging in Rust.
+pub mod zmtp;

@@ -1,0 +1,1 @@
+//! Endpoints and transports for oxmq.
