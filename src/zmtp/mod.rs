@@ -1,0 +1,33 @@
+//! Sans-IO implementation of the ZeroMQ Message Transport Protocol, ZMTP 3.1
+//! (RFC 37, backwards compatible with ZMTP 3.0 / RFC 23 peers).
+//!
+//! This module only transforms bytes: it never performs I/O and never reads a
+//! clock. A connection driver feeds received bytes into a [`Handshake`] and
+//! then a [`FrameDecoder`], and writes whatever the encoders append to its
+//! output buffer.
+//!
+//! * [`Greeting`]: the fixed 64-byte greeting (SPEC §3.1).
+//! * [`Handshake`]: the NULL security handshake and READY exchange (SPEC §3.2).
+//! * [`FrameDecoder`], [`encode_frame`], [`encode_message`]: framing (SPEC §3.3).
+//! * [`Command`]: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL (SPEC §3.4).
+//! * [`SocketType`]: socket-type names and compatibility (SPEC §3.5).
+//! * [`ProtocolError`]: every way a peer can violate the protocol (SPEC §3.6).
+
+pub mod command;
+pub mod error;
+pub mod frame;
+pub mod greeting;
+pub mod handshake;
+pub mod metadata;
+pub mod socket_type;
+
+pub use command::Command;
+pub use error::ProtocolError;
+pub use frame::{
+    encode_frame, encode_message, frame_header, Frame, FrameDecoder, FLAG_COMMAND, FLAG_LONG,
+    FLAG_MORE,
+};
+pub use greeting::{Greeting, Mechanism, GREETING_LEN};
+pub use handshake::{Handshake, HandshakeConfig, HandshakeStatus, PeerInfo, HANDSHAKE_MAX_FRAME};
+pub use metadata::Metadata;
+pub use socket_type::SocketType;

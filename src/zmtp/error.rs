@@ -1,0 +1,82 @@
+//! Protocol errors (SPEC §3.6).
+
+use super::greeting::Mechanism;
+use super::socket_type::SocketType;
+
+/// A violation of ZMTP by the peer, or a refusal of the peer (SPEC §3.6).
+///
+/// Every variant is fatal for the connection: the driver flushes whatever the
+/// sans-IO state machine appended to its output buffer (best effort) and then
+/// closes the connection.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The first ten greeting bytes are not a ZMTP 2.0+ signature: byte 0 is
+    /// not `0xFF` or byte 9 has its low bit clear (SPEC §3.1).
+    #[error("invalid greeting signature: the peer does not speak ZMTP 2.0 or later")]
+    BadSignature,
+    /// The peer announced a protocol version older than ZMTP 3.0 (SPEC §3.1).
+    #[error("the peer speaks ZMTP {major}.{minor}, but ZMTP 3.0 or later is required")]
+    UnsupportedVersion {
+        /// Major version announced by the peer.
+        major: u8,
+        /// Minor version announced by the peer (0 if it was not received yet).
+        minor: u8,
+    },
+    /// The greeting names a security mechanism this implementation does not
+    /// know (SPEC §3.1).
+    #[error("unsupported security mechanism {0:?}")]
+    UnsupportedMechanism(String),
+    /// The peer's security mechanism is not the one we announced (SPEC §3.1).
+    #[error("security mechanism mismatch: we use {ours} but the peer uses {theirs}")]
+    MechanismMismatch {
+        /// Our mechanism.
+        ours: Mechanism,
+        /// The peer's mechanism.
+        theirs: Mechanism,
+    },
+    /// A frame's flags byte has reserved bits set, or MORE set on a command
+    /// frame (SPEC §3.3).
+    #[error("invalid frame flags 0x{0:02x}: reserved bits set or MORE set on a command frame")]
+    InvalidFlags(u8),
+    /// A frame's length is above 2^63-1 or does not fit in this platform's
+    /// address space (SPEC §3.3).
+    #[error("invalid frame length {0}: above 2^63-1 or too large for this platform")]
+    InvalidLength(u64),
+    /// A frame is larger than the configured maximum (SPEC §3.3).
+    #[error("frame of {size} bytes exceeds the maximum of {max} bytes")]
+    FrameTooLarge {
+        /// The announced frame body length.
+        size: u64,
+        /// The configured maximum.
+        max: u64,
+    },
+    /// A command frame's body does not follow its grammar (SPEC §3.4).
+    #[error("malformed command: {0}")]
+    MalformedCommand(String),
+    /// The metadata properties of a READY command are malformed (SPEC §3.2).
+    #[error("malformed metadata: {0}")]
+    MalformedMetadata(String),
+    /// The peer sent a message frame before its READY command (SPEC §3.2).
+    #[error("the peer sent a message frame before its READY command")]
+    MessageBeforeReady,
+    /// The peer sent a command that is not valid at this point (SPEC §3.2).
+    #[error("unexpected command {0:?} from the peer")]
+    UnexpectedCommand(String),
+    /// The peer's READY command has no Socket-Type property (SPEC §3.2).
+    #[error("the peer's READY command has no Socket-Type property")]
+    MissingSocketType,
+    /// The peer's Socket-Type property names no known socket type (SPEC §3.5).
+    #[error("the peer announced an unknown socket type {0:?}")]
+    UnknownSocketType(String),
+    /// The peer's socket type cannot talk to ours (SPEC §3.5).
+    #[error("a {ours} socket cannot talk to a {theirs} peer")]
+    IncompatibleSocketType {
+        /// Our socket type.
+        ours: SocketType,
+        /// The peer's socket type.
+        theirs: SocketType,
+    },
+    /// The peer refused the connection with an ERROR command (SPEC §3.4).
+    #[error("the peer refused the connection: {0}")]
+    PeerError(String),
+}
