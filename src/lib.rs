@@ -1,2 +1,42 @@
-//! oxmq: ZeroMQ-compatible messaging in Rust.
+//! # oxmq
+//!
+//! ZeroMQ-compatible messaging in Rust: message-oriented sockets (CLIENT,
+//! SERVER, PUSH, PULL) over interchangeable `tcp://`, `ipc://` and
+//! `inproc://` transports, speaking ZMTP 3.1 on the wire so they talk to
+//! libzmq, pyzmq, zmq.rs and JeroMQ peers.
+//!
+//! Every socket is `Send + Sync` and offers three forms of each call:
+//! `async` (any executor), `blocking_*` (plain threads, with the
+//! `sndtimeo`/`rcvtimeo` options as timeouts) and `try_*` (never waits).
+//! The contract is in SPEC.md; doc comments cite its sections.
+//!
+//! ```
+//! use oxmq::{Pull, Push};
+//! let pull = Pull::new();
+//! pull.bind("inproc://doc-example").unwrap();
+//! let push = Push::new();
+//! push.connect("inproc://doc-example").unwrap();
+//! push.blocking_send(vec![bytes::Bytes::from("a"), bytes::Bytes::from("b")]).unwrap();
+//! let msg = pull.blocking_recv().unwrap();
+//! assert_eq!(msg.frames(), &["a", "b"]);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod driver;
+mod error;
+mod message;
+mod options;
+pub mod pattern;
+mod socket;
 pub mod zmtp;
+
+pub use driver::{DisconnectReason, Monitor, SocketEvent, SocketStats};
+pub use error::{Error, Result};
+pub use message::Message;
+pub use options::SocketOptions;
+pub use oxmq_transports::{Endpoint, EndpointError};
+pub use pattern::RoutingId;
+pub use socket::{Client, Pull, Push, Server};
+pub use zmtp::SocketType;

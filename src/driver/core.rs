@@ -1,0 +1,590 @@
+//! The state every socket type shares: its peers and their pipes, the
+//! fair-queue of peers with input, endpoints, tasks and closing
+//! (SPEC §6).
+
+use crate::driver::inproc::{self, InprocOffer};
+use crate::driver::monitor::{Monitor, MonitorHub, SocketEvent};
+use crate::driver::pipe::{Hook, Pipe, Pop, PushError};
+use crate::driver::{connect, listen, runtime};
+use crate::error::{Error, Result};
+use crate::message::Message;
+use crate::options::SocketOptions;
+use crate::pattern::{FairQueue, LoadBalance, RoutingId, RoutingIdAllocator, Take};
+use crate::zmtp::SocketType;
+use event_listener::Event;
+use oxmq_transports::{Endpoint, Listener};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Instant;
+use tokio::task::AbortHandle;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How a peer came to be, which decides what happens when its far end
+/// goes away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PeerKind {
+    /// Created by `connect`: the pipes outlive connections, so messages
+    /// queued while disconnected go out on the next connection.
+    Persistent,
+    /// Accepted by a listener or an inproc bind: removed when it leaves.
+    Transient,
+}
+
+struct PeerEntry {
+    out: Arc<Pipe>,
+    inp: Arc<Pipe>,
+    kind: PeerKind,
+}
+
+struct Peers {
+    by_id: HashMap<RoutingId, PeerEntry>,
+    outlets: LoadBalance<(RoutingId, Arc<Pipe>)>,
+    ids: RoutingIdAllocator,
+}
+
+enum BoundKind {
+    Listener(u64),
+    Inproc(oxmq_transports::BindingId),
+}
+
+struct Bound {
+    given: String,
+    resolved: String,
+    kind: BoundKind,
+}
+
+struct Connected {
+    given: String,
+    task: u64,
+    peer: RoutingId,
+}
+
+#[derive(Default)]
+struct Endpoints {
+    bound: Vec<Bound>,
+    connected: Vec<Connected>,
+}
+
+/// Counters kept per socket (SPEC §6.7).
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) dropped_multipart: AtomicU64,
+}
+
+pub(crate) struct SocketCore {
+    pub(crate) kind: SocketType,
+    pub(crate) options: SocketOptions,
+    me: Weak<SocketCore>,
+    peers: Mutex<Peers>,
+    ready: Mutex<FairQueue<(RoutingId, Arc<Pipe>)>>,
+    recv_event: Event,
+    send_event: Event,
+    endpoints: Mutex<Endpoints>,
+    tasks: Mutex<HashMap<u64, AbortHandle>>,
+    next_task: AtomicU64,
+    tasks_done: Event,
+    closed: AtomicBool,
+    pub(crate) monitor: MonitorHub,
+    pub(crate) counters: Counters,
+}
+
+impl SocketCore {
+    pub(crate) fn new(kind: SocketType, options: SocketOptions) -> Arc<SocketCore> {
+        Arc::new_cyclic(|me| SocketCore {
+            kind,
+            options,
+            me: me.clone(),
+            peers: Mutex::new(Peers {
+                by_id: HashMap::new(),
+                outlets: LoadBalance::new(),
+                ids: RoutingIdAllocator::new(rand::random()),
+            }),
+            ready: Mutex::new(FairQueue::new()),
+            recv_event: Event::new(),
+            send_event: Event::new(),
+            endpoints: Mutex::new(Endpoints::default()),
+            tasks: Mutex::new(HashMap::new()),
+            next_task: AtomicU64::new(0),
+            tasks_done: Event::new(),
+            closed: AtomicBool::new(false),
+            monitor: MonitorHub::default(),
+            counters: Counters::default(),
+        })
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    // ----- peers ---------------------------------------------------------
+
+    /// Adds a peer with its two pipes and installs this socket's hooks on
+    /// them. `out` carries messages to the peer, `inp` from it.
+    pub(crate) fn attach(&self, out: Arc<Pipe>, inp: Arc<Pipe>, kind: PeerKind) -> RoutingId {
+        let id = {
+            let mut peers = lock(&self.peers);
+            let Peers { by_id, ids, .. } = &mut *peers;
+            let id = ids.allocate(|id| by_id.contains_key(&id));
+            peers.by_id.insert(
+                id,
+                PeerEntry {
+                    out: out.clone(),
+                    inp: inp.clone(),
+                    kind,
+                },
+            );
+            peers.outlets.push((id, out.clone()));
+            id
+        };
+        out.set_writer(Some(self.send_hook()));
+        let me = self.me.clone();
+        let pipe = Arc::downgrade(&inp);
+        let hook: Hook = Arc::new(move || {
+            if let (Some(core), Some(pipe)) = (me.upgrade(), pipe.upgrade()) {
+                core.schedule(id, pipe);
+            }
+        });
+        if inp.set_reader(Some(hook)) {
+            self.schedule(id, inp);
+        }
+        self.send_event.notify(usize::MAX);
+        id
+    }
+
+    /// The hook writers install: wakes every sender waiting for room.
+    pub(crate) fn send_hook(&self) -> Hook {
+        let me = self.me.clone();
+        Arc::new(move || {
+            if let Some(core) = me.upgrade() {
+                core.send_event.notify(usize::MAX);
+            }
+        })
+    }
+
+    fn schedule(&self, id: RoutingId, pipe: Arc<Pipe>) {
+        lock(&self.ready).schedule((id, pipe));
+        self.recv_event.notify(1);
+    }
+
+    /// Removes a peer; its queued outbound messages are dropped.
+    pub(crate) fn detach(&self, id: RoutingId) {
+        let entry = {
+            let mut peers = lock(&self.peers);
+            peers.outlets.remove_where(|(i, _)| *i == id);
+            peers.by_id.remove(&id)
+        };
+        if let Some(e) = entry {
+            e.out.close_writer();
+            e.inp.close_reader();
+        }
+        self.send_event.notify(usize::MAX);
+    }
+
+    /// Removes a peer from routing without touching its pipes: what it sent
+    /// before leaving stays readable (its engine closed the pipes' far ends).
+    pub(crate) fn detach_keep_input(&self, id: RoutingId) {
+        {
+            let mut peers = lock(&self.peers);
+            peers.outlets.remove_where(|(i, _)| *i == id);
+            peers.by_id.remove(&id);
+        }
+        self.send_event.notify(usize::MAX);
+    }
+
+    /// The id of the peer whose outbound pipe is `out`.
+    pub(crate) fn peer_id_of(&self, out: &Arc<Pipe>) -> Option<RoutingId> {
+        lock(&self.peers)
+            .by_id
+            .iter()
+            .find(|(_, e)| Arc::ptr_eq(&e.out, out))
+            .map(|(id, _)| *id)
+    }
+
+    /// A listener for the event fired whenever room appears in an outbound
+    /// pipe, a peer arrives or leaves, or the socket closes.
+    pub(crate) fn send_listener(&self) -> event_listener::EventListener {
+        self.send_event.listen()
+    }
+
+    /// The pipes of a peer, if it is still attached.
+    pub(crate) fn peer_pipes(&self, id: RoutingId) -> Option<(Arc<Pipe>, Arc<Pipe>)> {
+        lock(&self.peers)
+            .by_id
+            .get(&id)
+            .map(|e| (e.out.clone(), e.inp.clone()))
+    }
+
+    // ----- receiving -----------------------------------------------------
+
+    /// Takes the next message, fair-queued over peers (SPEC §5.2).
+    pub(crate) fn try_recv(&self) -> Result<(RoutingId, Message)> {
+        let mut departed = Vec::new();
+        let (got, more) = {
+            let mut ready = lock(&self.ready);
+            let got = ready.take(|(id, pipe)| match pipe.try_pop() {
+                Pop::Msg(m, more) => Take::Item {
+                    value: (*id, m),
+                    more,
+                },
+                Pop::Closed => {
+                    departed.push(*id);
+                    Take::Empty
+                }
+                Pop::Empty => Take::Empty,
+            });
+            (got, !ready.is_empty())
+        };
+        for id in departed {
+            self.peer_left(id);
+        }
+        match got {
+            Some(v) => {
+                if more {
+                    self.recv_event.notify(1);
+                }
+                Ok(v)
+            }
+            None if self.is_closed() => Err(Error::Closed),
+            None => Err(Error::WouldBlock),
+        }
+    }
+
+    /// A peer's inbound pipe was closed by its writer.
+    fn peer_left(&self, id: RoutingId) {
+        let transient = lock(&self.peers)
+            .by_id
+            .get(&id)
+            .is_some_and(|e| e.kind == PeerKind::Transient);
+        if transient {
+            self.detach(id);
+        }
+    }
+
+    /// Waits for a message (cancel-safe: a dropped call takes nothing).
+    pub(crate) async fn recv(&self) -> Result<(RoutingId, Message)> {
+        loop {
+            match self.try_recv() {
+                Err(Error::WouldBlock) => {}
+                r => return r,
+            }
+            let listener = self.recv_event.listen();
+            match self.try_recv() {
+                Err(Error::WouldBlock) => listener.await,
+                r => return r,
+            }
+        }
+    }
+
+    // ----- sending -------------------------------------------------------
+
+    /// Hands `msg` to the next peer with room, round-robin (SPEC §5.2).
+    /// Gives it back when no peer can take it now.
+    pub(crate) fn try_send_balanced(&self, msg: Message) -> Result<(), (Error, Message)> {
+        if self.is_closed() {
+            return Err((Error::Closed, msg));
+        }
+        let mut gone = Vec::new();
+        let mut peers = lock(&self.peers);
+        let r = peers
+            .outlets
+            .offer(msg, |(id, pipe), m| match pipe.try_push(m) {
+                Ok(()) => Ok(()),
+                Err(PushError::Full(m)) => Err(m),
+                Err(PushError::Closed(m)) => {
+                    gone.push(*id);
+                    Err(m)
+                }
+            });
+        drop(peers);
+        for id in gone {
+            self.peer_gone_on_send(id);
+        }
+        r.map_err(|m| (Error::WouldBlock, m))
+    }
+
+    /// Sends to one peer (SERVER). Unknown or departed ids fail with
+    /// `HostUnreachable`; a full peer gives the message back.
+    pub(crate) fn try_send_to(&self, id: RoutingId, msg: Message) -> Result<(), (Error, Message)> {
+        if self.is_closed() {
+            return Err((Error::Closed, msg));
+        }
+        let r = match lock(&self.peers).by_id.get(&id) {
+            None => return Err((Error::HostUnreachable { routing_id: id }, msg)),
+            Some(e) => e.out.try_push(msg),
+        };
+        match r {
+            Ok(()) => Ok(()),
+            Err(PushError::Full(m)) => Err((Error::WouldBlock, m)),
+            Err(PushError::Closed(m)) => {
+                self.peer_gone_on_send(id);
+                Err((Error::HostUnreachable { routing_id: id }, m))
+            }
+        }
+    }
+
+    fn peer_gone_on_send(&self, id: RoutingId) {
+        self.peer_left(id);
+    }
+
+    /// Retries `attempt` until it takes the message, waiting for room
+    /// between tries (cancel-safe: if dropped, the message was not sent).
+    pub(crate) async fn send_with(
+        &self,
+        mut msg: Message,
+        attempt: impl Fn(&Self, Message) -> Result<(), (Error, Message)>,
+    ) -> Result<()> {
+        loop {
+            match attempt(self, msg) {
+                Ok(()) => return Ok(()),
+                Err((Error::WouldBlock, m)) => msg = m,
+                Err((e, _)) => return Err(e),
+            }
+            let listener = self.send_event.listen();
+            match attempt(self, msg) {
+                Ok(()) => return Ok(()),
+                Err((Error::WouldBlock, m)) => msg = m,
+                Err((e, _)) => return Err(e),
+            }
+            listener.await;
+        }
+    }
+
+    // ----- tasks ---------------------------------------------------------
+
+    /// Spawns a task on the I/O runtime that the socket stops on close.
+    pub(crate) fn spawn(self: &Arc<Self>, fut: impl Future<Output = ()> + Send + 'static) -> u64 {
+        let mut tasks = lock(&self.tasks);
+        let id = self.next_task.fetch_add(1, Ordering::Relaxed);
+        let me = self.clone();
+        let h = runtime::handle().spawn(async move {
+            fut.await;
+            me.task_finished(id);
+        });
+        tasks.insert(id, h.abort_handle());
+        id
+    }
+
+    fn task_finished(&self, id: u64) {
+        let empty = {
+            let mut tasks = lock(&self.tasks);
+            tasks.remove(&id);
+            tasks.is_empty()
+        };
+        if empty {
+            self.tasks_done.notify(usize::MAX);
+        }
+    }
+
+    fn abort_task(&self, id: u64) {
+        if let Some(h) = lock(&self.tasks).remove(&id) {
+            h.abort();
+        }
+        if lock(&self.tasks).is_empty() {
+            self.tasks_done.notify(usize::MAX);
+        }
+    }
+
+    // ----- endpoints -----------------------------------------------------
+
+    /// Binds `endpoint` (SPEC §4). Returns the resolved endpoint.
+    pub(crate) fn bind(self: &Arc<Self>, endpoint: &str) -> Result<String> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let ep: Endpoint = endpoint.parse()?;
+        let (resolved, kind) = match &ep {
+            Endpoint::Inproc(name) => {
+                let id = inproc::bind(self, name).map_err(|source| Error::Bind {
+                    endpoint: endpoint.to_string(),
+                    source,
+                })?;
+                (ep.to_string(), BoundKind::Inproc(id))
+            }
+            _ => {
+                let listener = {
+                    let _guard = runtime::handle().enter();
+                    Listener::bind(&ep).map_err(|source| Error::Bind {
+                        endpoint: endpoint.to_string(),
+                        source,
+                    })?
+                };
+                let resolved = listener.local_endpoint().to_string();
+                let task = self.spawn(listen::accept_loop(
+                    self.clone(),
+                    listener,
+                    resolved.clone(),
+                ));
+                (resolved, BoundKind::Listener(task))
+            }
+        };
+        lock(&self.endpoints).bound.push(Bound {
+            given: endpoint.to_string(),
+            resolved: resolved.clone(),
+            kind,
+        });
+        self.monitor.emit(SocketEvent::Listening {
+            endpoint: resolved.clone(),
+        });
+        Ok(resolved)
+    }
+
+    /// Stops listening on an endpoint bound before (given either as passed
+    /// to `bind` or as resolved) and closes the connections it accepted.
+    pub(crate) fn unbind(&self, endpoint: &str) -> Result<()> {
+        let b = {
+            let mut eps = lock(&self.endpoints);
+            let i = eps
+                .bound
+                .iter()
+                .position(|b| b.given == endpoint || b.resolved == endpoint)
+                .ok_or_else(|| Error::NotBound {
+                    endpoint: endpoint.to_string(),
+                })?;
+            eps.bound.remove(i)
+        };
+        self.stop_bound(b);
+        Ok(())
+    }
+
+    fn stop_bound(&self, b: Bound) {
+        match b.kind {
+            BoundKind::Listener(task) => self.abort_task(task),
+            BoundKind::Inproc(id) => {
+                if let Endpoint::Inproc(name) = b
+                    .resolved
+                    .parse()
+                    .unwrap_or(Endpoint::Inproc(String::new()))
+                {
+                    inproc::unbind(&name, id);
+                }
+            }
+        }
+        self.monitor.emit(SocketEvent::Closed {
+            endpoint: b.resolved,
+        });
+    }
+
+    /// Connects to `endpoint` (SPEC §4, §6.4). Returns at once: the
+    /// connection is made, and remade after failures, in the background;
+    /// messages sent meanwhile queue on the new peer (up to `sndhwm`).
+    pub(crate) fn connect(self: &Arc<Self>, endpoint: &str) -> Result<()> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let ep: Endpoint = endpoint.parse()?;
+        let out = Pipe::new(self.options.sndhwm);
+        let inp = Pipe::new(self.options.rcvhwm);
+        let peer = self.attach(out.clone(), inp.clone(), PeerKind::Persistent);
+        let task = match ep {
+            Endpoint::Inproc(name) => {
+                let offer = InprocOffer::new(self, out, inp);
+                self.spawn(inproc::connect_loop(self.clone(), name, offer))
+            }
+            ep => self.spawn(connect::connect_loop(
+                self.clone(),
+                ep,
+                endpoint.to_string(),
+                out,
+                inp,
+            )),
+        };
+        lock(&self.endpoints).connected.push(Connected {
+            given: endpoint.to_string(),
+            task,
+            peer,
+        });
+        Ok(())
+    }
+
+    /// Stops connecting to an endpoint and drops its peer with any
+    /// messages still queued for it.
+    pub(crate) fn disconnect(&self, endpoint: &str) -> Result<()> {
+        let c = {
+            let mut eps = lock(&self.endpoints);
+            let i = eps
+                .connected
+                .iter()
+                .position(|c| c.given == endpoint)
+                .ok_or_else(|| Error::NotConnected {
+                    endpoint: endpoint.to_string(),
+                })?;
+            eps.connected.remove(i)
+        };
+        self.abort_task(c.task);
+        self.detach(c.peer);
+        Ok(())
+    }
+
+    /// Creates a new monitor for this socket's events.
+    pub(crate) fn monitor(&self) -> Monitor {
+        self.monitor.subscribe()
+    }
+
+    // ----- closing -------------------------------------------------------
+
+    /// Closes the socket (SPEC §6.5): listeners stop at once; queued
+    /// outbound messages keep flowing for up to `linger`; then every task
+    /// is stopped. Returns a future that completes when all tasks ended.
+    pub(crate) fn close(self: &Arc<Self>) -> impl Future<Output = ()> + Send + 'static {
+        let first = !self.closed.swap(true, Ordering::AcqRel);
+        if first {
+            let eps = std::mem::take(&mut *lock(&self.endpoints));
+            for b in eps.bound {
+                self.stop_bound(b);
+            }
+            let peers: Vec<(Arc<Pipe>, Arc<Pipe>)> = lock(&self.peers)
+                .by_id
+                .values()
+                .map(|e| (e.out.clone(), e.inp.clone()))
+                .collect();
+            for (out, inp) in peers {
+                // Nothing more is sent or received; what is queued out
+                // drains to connected peers (the engines finish after it).
+                out.close_writer();
+                inp.close_reader();
+            }
+            self.recv_event.notify(usize::MAX);
+            self.send_event.notify(usize::MAX);
+        }
+        let me = self.clone();
+        let deadline = self.options.linger.map(|l| Instant::now() + l);
+        async move {
+            loop {
+                let listener = me.tasks_done.listen();
+                if lock(&me.tasks).is_empty() {
+                    break;
+                }
+                match deadline {
+                    None => listener.await,
+                    Some(d) => {
+                        if tokio::time::timeout_at(d.into(), listener).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let rest: Vec<AbortHandle> = lock(&me.tasks).drain().map(|(_, h)| h).collect();
+            for h in rest {
+                h.abort();
+            }
+            // Drop whatever could not be delivered in time.
+            let peers: Vec<RoutingId> = lock(&me.peers).by_id.keys().copied().collect();
+            for id in peers {
+                me.detach(id);
+            }
+            me.monitor.finish();
+        }
+    }
+
+    /// Called when the user's handle is dropped: closes and lets the
+    /// lingering finish in the background.
+    pub(crate) fn close_in_background(self: &Arc<Self>) {
+        let fut = self.close();
+        runtime::handle().spawn(fut);
+    }
+}

@@ -1,0 +1,187 @@
+//! The inproc transport: sockets in one process joined by a pair of pipes,
+//! with no task, no encoding and no copy on the message path (SPEC §4.4).
+
+use crate::driver::core::{PeerKind, SocketCore};
+use crate::driver::monitor::{DisconnectReason, SocketEvent};
+use crate::driver::pipe::Pipe;
+use crate::zmtp::{ProtocolError, SocketType};
+use oxmq_transports::{BindingId, Delivery, InprocRegistry, PendingId};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Weak};
+
+static REGISTRY: LazyLock<InprocRegistry<InprocOffer>> = LazyLock::new(InprocRegistry::new);
+
+/// What a connecting socket hands to the socket bound at the name: its
+/// two pipes and what the binder must know to check and size them.
+pub(crate) struct InprocOffer {
+    /// Messages from the connector to the binder.
+    to_binder: Arc<Pipe>,
+    /// Messages from the binder to the connector.
+    from_binder: Arc<Pipe>,
+    connector_type: SocketType,
+    sndhwm: usize,
+    rcvhwm: usize,
+    connector: Weak<SocketCore>,
+    refused: Arc<AtomicBool>,
+}
+
+impl InprocOffer {
+    pub(crate) fn new(core: &Arc<SocketCore>, out: Arc<Pipe>, inp: Arc<Pipe>) -> InprocOffer {
+        InprocOffer {
+            to_binder: out,
+            from_binder: inp,
+            connector_type: core.kind,
+            sndhwm: core.options.sndhwm,
+            rcvhwm: core.options.rcvhwm,
+            connector: Arc::downgrade(core),
+            refused: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn again(&self) -> InprocOffer {
+        InprocOffer {
+            to_binder: self.to_binder.clone(),
+            from_binder: self.from_binder.clone(),
+            connector_type: self.connector_type,
+            sndhwm: self.sndhwm,
+            rcvhwm: self.rcvhwm,
+            connector: self.connector.clone(),
+            refused: self.refused.clone(),
+        }
+    }
+}
+
+/// Joint limit of an inproc pipe: the sender's send mark plus the
+/// receiver's receive mark, as in libzmq; 0 (no limit) if either is 0.
+fn joint_hwm(snd: usize, rcv: usize) -> usize {
+    if snd == 0 || rcv == 0 {
+        0
+    } else {
+        snd.saturating_add(rcv)
+    }
+}
+
+pub(crate) fn bind(core: &Arc<SocketCore>, name: &str) -> std::io::Result<BindingId> {
+    let me = Arc::downgrade(core);
+    let endpoint = format!("inproc://{name}");
+    REGISTRY.bind(
+        name,
+        Arc::new(move |offer: InprocOffer| match me.upgrade() {
+            Some(core) => accept(&core, offer, &endpoint),
+            None => refuse(offer, None),
+        }),
+    )
+}
+
+pub(crate) fn unbind(name: &str, id: BindingId) {
+    REGISTRY.unbind(name, id);
+}
+
+fn refuse(offer: InprocOffer, error: Option<ProtocolError>) {
+    offer.refused.store(error.is_some(), Ordering::Release);
+    offer.to_binder.close_reader();
+    offer.from_binder.close_writer();
+}
+
+fn accept(core: &Arc<SocketCore>, offer: InprocOffer, endpoint: &str) {
+    if core.is_closed() {
+        return refuse(offer, None);
+    }
+    if !core.kind.is_compatible_with(offer.connector_type) {
+        let error = ProtocolError::IncompatibleSocketType {
+            ours: core.kind,
+            theirs: offer.connector_type,
+        };
+        tracing::warn!(%endpoint, %error, "inproc connection refused");
+        let reason = DisconnectReason::Protocol(error.clone());
+        let event = SocketEvent::HandshakeFailed {
+            endpoint: endpoint.to_string(),
+            peer: "inproc".to_string(),
+            reason,
+        };
+        core.monitor.emit(event.clone());
+        if let Some(c) = offer.connector.upgrade() {
+            c.monitor.emit(event);
+        }
+        return refuse(offer, Some(error));
+    }
+    offer
+        .to_binder
+        .set_hwm(joint_hwm(offer.sndhwm, core.options.rcvhwm));
+    offer
+        .from_binder
+        .set_hwm(joint_hwm(core.options.sndhwm, offer.rcvhwm));
+    core.attach(
+        offer.from_binder.clone(),
+        offer.to_binder.clone(),
+        PeerKind::Transient,
+    );
+    let ok = SocketEvent::HandshakeSucceeded {
+        endpoint: endpoint.to_string(),
+        peer: "inproc".to_string(),
+    };
+    core.monitor.emit(ok.clone());
+    if let Some(c) = offer.connector.upgrade() {
+        c.monitor.emit(ok);
+    }
+}
+
+/// Withdraws a still-pending offer when the connecting side stops.
+struct PendingGuard {
+    name: String,
+    id: Option<PendingId>,
+}
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            REGISTRY.cancel(&self.name, id);
+        }
+    }
+}
+
+/// Offers the connector's pipes at `name`, and offers them again whenever
+/// the socket bound there goes away, so a later bind of the same name is
+/// joined too (SPEC §4.4). Queued messages wait in the pipes meanwhile.
+pub(crate) async fn connect_loop(core: Arc<SocketCore>, name: String, offer: InprocOffer) {
+    let endpoint = format!("inproc://{name}");
+    let mut guard = PendingGuard {
+        name: name.clone(),
+        id: None,
+    };
+    loop {
+        let to_binder = offer.to_binder.clone();
+        let from_binder = offer.from_binder.clone();
+        to_binder.reopen();
+        from_binder.reopen();
+        guard.id = match REGISTRY.connect(&name, offer.again()) {
+            Delivery::Delivered => None,
+            Delivery::Pending(id) => Some(id),
+        };
+        // Wait until the binder leaves or refuses us, or we close.
+        loop {
+            let listener = core.send_listener();
+            if offer.refused.load(Ordering::Acquire) {
+                tracing::warn!(%endpoint, "inproc peer refused the connection; not retrying");
+                let id = core.peer_id_of(&offer.to_binder);
+                if let Some(id) = id {
+                    core.detach(id);
+                }
+                return;
+            }
+            if core.is_closed() && (guard.id.is_none() || to_binder.len() == 0) {
+                return;
+            }
+            if to_binder.is_reader_closed() {
+                core.monitor.emit(SocketEvent::Disconnected {
+                    endpoint: endpoint.clone(),
+                    peer: "inproc".to_string(),
+                    reason: DisconnectReason::PeerClosed,
+                });
+                break;
+            }
+            listener.await;
+        }
+        guard.id = None;
+    }
+}

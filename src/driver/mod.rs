@@ -1,0 +1,17 @@
+//! The driver: tokio glue between transports, the sans-IO ZMTP layer and
+//! the sockets' pipes (SPEC §6). Owns tasks, timers, accepts and
+//! reconnects.
+
+pub(crate) mod connect;
+pub(crate) mod core;
+pub(crate) mod engine;
+pub(crate) mod inproc;
+pub(crate) mod listen;
+pub(crate) mod monitor;
+pub(crate) mod pipe;
+pub(crate) mod runtime;
+mod socket_base;
+
+pub use monitor::{DisconnectReason, Monitor, SocketEvent};
+pub use socket_base::SocketStats;
+pub(crate) use socket_base::{blocking, socket_common, SocketBase};

@@ -1,0 +1,200 @@
+//! Socket events for monitoring (SPEC §6.6).
+
+use crate::driver::runtime::block_on;
+use crate::zmtp::ProtocolError;
+use event_listener::Event;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+/// Why a connection ended (SPEC §6.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The peer closed the connection.
+    PeerClosed,
+    /// The peer broke the protocol; the connection was closed by us.
+    Protocol(ProtocolError),
+    /// An I/O error (kind and message).
+    Io(std::io::ErrorKind, String),
+    /// The handshake did not finish within `handshake_ivl`.
+    HandshakeTimeout,
+    /// Our socket is closing, or the endpoint was unbound or disconnected.
+    SocketClosed,
+}
+
+impl std::fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisconnectReason::PeerClosed => write!(f, "peer closed the connection"),
+            DisconnectReason::Protocol(e) => write!(f, "protocol error: {e}"),
+            DisconnectReason::Io(_, m) => write!(f, "i/o error: {m}"),
+            DisconnectReason::HandshakeTimeout => write!(f, "handshake timed out"),
+            DisconnectReason::SocketClosed => write!(f, "socket closed"),
+        }
+    }
+}
+
+/// Something that happened to one of a socket's endpoints or connections
+/// (SPEC §6.6). `endpoint` is the bound or connected endpoint; `peer` the
+/// remote address of the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocketEvent {
+    /// A bind succeeded; the endpoint is the resolved one.
+    Listening {
+        /// The resolved endpoint.
+        endpoint: String,
+    },
+    /// A listener accepted a connection.
+    Accepted {
+        /// The bound endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+    },
+    /// An outgoing connection was established (handshake follows).
+    Connected {
+        /// The connected endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+    },
+    /// A connect attempt failed; another follows after `retry_in`.
+    ConnectRetried {
+        /// The connected endpoint.
+        endpoint: String,
+        /// Why the attempt failed.
+        error: String,
+        /// Time until the next attempt.
+        retry_in: Duration,
+    },
+    /// The ZMTP handshake finished; messages can flow.
+    HandshakeSucceeded {
+        /// The endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+    },
+    /// The handshake failed and the connection was closed.
+    HandshakeFailed {
+        /// The endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// An established connection ended.
+    Disconnected {
+        /// The endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// A listener stopped (unbind or close).
+    Closed {
+        /// The endpoint.
+        endpoint: String,
+    },
+}
+
+/// Most events a monitor keeps unread; older ones are dropped past this.
+const MONITOR_CAPACITY: usize = 10_000;
+
+struct Queue {
+    events: Mutex<(VecDeque<SocketEvent>, bool)>,
+    ready: Event,
+}
+
+/// Fans events out to every live [`Monitor`].
+#[derive(Default)]
+pub(crate) struct MonitorHub {
+    monitors: Mutex<Vec<Weak<Queue>>>,
+}
+
+impl MonitorHub {
+    pub(crate) fn subscribe(&self) -> Monitor {
+        let q = Arc::new(Queue {
+            events: Mutex::new((VecDeque::new(), false)),
+            ready: Event::new(),
+        });
+        let mut m = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        m.retain(|w| w.strong_count() > 0);
+        m.push(Arc::downgrade(&q));
+        Monitor { queue: q }
+    }
+
+    pub(crate) fn emit(&self, event: SocketEvent) {
+        let m = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        for q in m.iter().filter_map(Weak::upgrade) {
+            let mut ev = q.events.lock().unwrap_or_else(|e| e.into_inner());
+            if ev.0.len() >= MONITOR_CAPACITY {
+                ev.0.pop_front();
+            }
+            ev.0.push_back(event.clone());
+            drop(ev);
+            q.ready.notify(usize::MAX);
+        }
+    }
+
+    /// The socket is gone: monitors end after their queued events.
+    pub(crate) fn finish(&self) {
+        let m = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        for q in m.iter().filter_map(Weak::upgrade) {
+            q.events.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+            q.ready.notify(usize::MAX);
+        }
+    }
+}
+
+/// A stream of [`SocketEvent`]s from one socket, from the moment it was
+/// created (SPEC §6.6). Keeps at most 10 000 unread events, dropping the
+/// oldest beyond that.
+pub struct Monitor {
+    queue: Arc<Queue>,
+}
+
+impl Monitor {
+    /// The next event, without waiting. `None` if there is none now.
+    pub fn try_next(&self) -> Option<SocketEvent> {
+        self.queue
+            .events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .pop_front()
+    }
+
+    /// Waits for the next event. `None` once the socket is closed and every
+    /// event has been read.
+    pub async fn next(&self) -> Option<SocketEvent> {
+        loop {
+            {
+                let mut ev = self.queue.events.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(e) = ev.0.pop_front() {
+                    return Some(e);
+                }
+                if ev.1 {
+                    return None;
+                }
+            }
+            let l = self.queue.ready.listen();
+            {
+                let ev = self.queue.events.lock().unwrap_or_else(|e| e.into_inner());
+                if !ev.0.is_empty() || ev.1 {
+                    continue;
+                }
+            }
+            l.await;
+        }
+    }
+
+    /// Blocking form of [`Monitor::next`]; `None` also when `timeout`
+    /// expires first.
+    pub fn blocking_next(&self, timeout: Option<Duration>) -> Option<SocketEvent> {
+        block_on(self.next(), timeout).flatten()
+    }
+}

@@ -1,0 +1,361 @@
+//! Pipes: the bounded message queues between a socket and a connection
+//! (SPEC §6.1).
+//!
+//! Every peer of a socket is a pair of pipes, one each way. Over tcp and ipc
+//! the far end of both pipes is the connection's engine task; over inproc it
+//! is the peer socket itself, so a message crosses from one socket to the
+//! other in one queue operation, with no task, no encoding and no copy.
+//!
+//! Each end can install a hook, a callback run *after* the pipe's lock is
+//! released: the reader's hook when the pipe goes from empty to non-empty
+//! (or its writer leaves), the writer's hook when a writer that found the
+//! pipe full may go on (or its reader leaves). Hooks only flip flags and
+//! wake waiters; they never take a lock that is held while a pipe operation
+//! runs, so pipes between two inproc sockets sending to each other cannot
+//! deadlock.
+
+use crate::message::Message;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A callback run outside the pipe lock.
+pub(crate) type Hook = Arc<dyn Fn() + Send + Sync>;
+
+/// Why a push did not happen; the message is handed back.
+#[derive(Debug)]
+pub(crate) enum PushError {
+    /// At the high-water mark. The writer hook runs when there is room.
+    Full(Message),
+    /// The reader has left.
+    Closed(Message),
+}
+
+/// What a pop found.
+#[derive(Debug)]
+pub(crate) enum Pop {
+    /// A message, and whether more remain.
+    Msg(Message, bool),
+    /// Nothing now; the reader hook runs when something arrives.
+    Empty,
+    /// Empty and the writer has left: nothing more will come.
+    Closed,
+}
+
+pub(crate) struct Pipe {
+    state: Mutex<State>,
+}
+
+struct State {
+    queue: VecDeque<Message>,
+    hwm: usize,
+    reader_hook: Option<Hook>,
+    writer_hook: Option<Hook>,
+    writer_waiting: bool,
+    writer_closed: bool,
+    reader_closed: bool,
+}
+
+impl State {
+    fn is_full(&self) -> bool {
+        self.hwm != 0 && self.queue.len() >= self.hwm
+    }
+
+    /// After a pop: should a waiting writer be woken? Wakes at half the
+    /// high-water mark so a steady stream costs one wake-up per many
+    /// messages rather than one per message.
+    fn writer_to_wake(&mut self) -> Option<Hook> {
+        if self.writer_waiting && self.queue.len() <= self.hwm / 2 {
+            self.writer_waiting = false;
+            self.writer_hook.clone()
+        } else {
+            None
+        }
+    }
+}
+
+fn run(hook: Option<Hook>) {
+    if let Some(h) = hook {
+        h();
+    }
+}
+
+impl Pipe {
+    /// A new pipe holding at most `hwm` messages (0: unbounded).
+    pub(crate) fn new(hwm: usize) -> Arc<Pipe> {
+        Arc::new(Pipe {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                hwm,
+                reader_hook: None,
+                writer_hook: None,
+                writer_waiting: false,
+                writer_closed: false,
+                reader_closed: false,
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the queue
+        // inconsistent (every update is a single VecDeque call), so a
+        // poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Installs (or clears) the reader's hook. Returns true when the pipe
+    /// already has something for the reader (messages, or a closed writer),
+    /// so the new reader knows to look at once.
+    pub(crate) fn set_reader(&self, hook: Option<Hook>) -> bool {
+        let mut s = self.lock();
+        s.reader_hook = hook;
+        !s.queue.is_empty() || s.writer_closed
+    }
+
+    /// Installs (or clears) the writer's hook.
+    pub(crate) fn set_writer(&self, hook: Option<Hook>) {
+        let mut s = self.lock();
+        s.writer_hook = hook;
+    }
+
+    /// Changes the high-water mark (inproc adds both sides' marks).
+    pub(crate) fn set_hwm(&self, hwm: usize) {
+        let wake = {
+            let mut s = self.lock();
+            s.hwm = hwm;
+            if !s.is_full() && s.writer_waiting {
+                s.writer_waiting = false;
+                s.writer_hook.clone()
+            } else {
+                None
+            }
+        };
+        run(wake);
+    }
+
+    /// Appends a message unless the pipe is full or its reader has left.
+    pub(crate) fn try_push(&self, msg: Message) -> Result<(), PushError> {
+        let wake = {
+            let mut s = self.lock();
+            if s.reader_closed {
+                return Err(PushError::Closed(msg));
+            }
+            if s.is_full() {
+                s.writer_waiting = true;
+                return Err(PushError::Full(msg));
+            }
+            s.queue.push_back(msg);
+            if s.queue.len() == 1 {
+                s.reader_hook.clone()
+            } else {
+                None
+            }
+        };
+        run(wake);
+        Ok(())
+    }
+
+    /// Moves messages from the front of `batch` into the pipe until it is
+    /// full. Returns `Err(())` if the reader has left (nothing is moved).
+    /// Messages left in `batch` wait for the writer hook.
+    pub(crate) fn push_batch(&self, batch: &mut VecDeque<Message>) -> Result<(), ()> {
+        let wake = {
+            let mut s = self.lock();
+            if s.reader_closed {
+                return Err(());
+            }
+            let was_empty = s.queue.is_empty();
+            let room = if s.hwm == 0 {
+                batch.len()
+            } else {
+                s.hwm.saturating_sub(s.queue.len()).min(batch.len())
+            };
+            s.queue.extend(batch.drain(..room));
+            if !batch.is_empty() {
+                s.writer_waiting = true;
+            }
+            if was_empty && room > 0 {
+                s.reader_hook.clone()
+            } else {
+                None
+            }
+        };
+        run(wake);
+        Ok(())
+    }
+
+    /// Takes the message at the front.
+    pub(crate) fn try_pop(&self) -> Pop {
+        let (pop, wake) = {
+            let mut s = self.lock();
+            match s.queue.pop_front() {
+                Some(m) => {
+                    let more = !s.queue.is_empty() || s.writer_closed;
+                    (Pop::Msg(m, more), s.writer_to_wake())
+                }
+                None if s.writer_closed => (Pop::Closed, None),
+                None => (Pop::Empty, None),
+            }
+        };
+        run(wake);
+        pop
+    }
+
+    /// Moves up to `max` messages into `out`. Returns true when the pipe is
+    /// empty and its writer has left (the reader is done).
+    pub(crate) fn pop_batch(&self, out: &mut VecDeque<Message>, max: usize) -> bool {
+        let (done, wake) = {
+            let mut s = self.lock();
+            let n = s.queue.len().min(max);
+            out.extend(s.queue.drain(..n));
+            (s.queue.is_empty() && s.writer_closed, s.writer_to_wake())
+        };
+        run(wake);
+        done
+    }
+
+    /// Puts messages back at the front, in order (a connection that died
+    /// before writing them hands them to the next one).
+    pub(crate) fn unpop(&self, msgs: &mut VecDeque<Message>) {
+        let mut s = self.lock();
+        while let Some(m) = msgs.pop_back() {
+            s.queue.push_front(m);
+        }
+    }
+
+    /// The writer leaves: the reader drains what is queued, then sees
+    /// [`Pop::Closed`].
+    pub(crate) fn close_writer(&self) {
+        let wake = {
+            let mut s = self.lock();
+            s.writer_closed = true;
+            s.writer_hook = None;
+            s.reader_hook.clone()
+        };
+        run(wake);
+    }
+
+    /// The reader leaves: queued messages are dropped and further pushes
+    /// fail. Returns how many messages were dropped.
+    pub(crate) fn close_reader(&self) -> usize {
+        let (dropped, wake) = {
+            let mut s = self.lock();
+            s.reader_closed = true;
+            s.reader_hook = None;
+            let q = std::mem::take(&mut s.queue);
+            s.writer_waiting = false;
+            (q, s.writer_hook.clone())
+        };
+        let n = dropped.len();
+        drop(dropped);
+        run(wake);
+        n
+    }
+
+    /// Undoes a close by the far end so a new far end (an inproc socket
+    /// bound later under the same name) can take over; queued messages stay.
+    pub(crate) fn reopen(&self) {
+        let mut s = self.lock();
+        s.reader_closed = false;
+        s.writer_closed = false;
+    }
+
+    /// Whether the reader has left.
+    pub(crate) fn is_reader_closed(&self) -> bool {
+        self.lock().reader_closed
+    }
+
+    /// Whether the writer has left.
+    pub(crate) fn is_writer_closed(&self) -> bool {
+        self.lock().writer_closed
+    }
+
+    /// Messages queued now.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn counter() -> (Arc<AtomicUsize>, Hook) {
+        let c = Arc::new(AtomicUsize::new(0));
+        let c2 = c.clone();
+        (
+            c,
+            Arc::new(move || {
+                c2.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+    }
+
+    fn msg(i: u8) -> Message {
+        Message::from(Bytes::from(vec![i]))
+    }
+
+    #[test]
+    fn reader_hook_fires_on_empty_to_non_empty_only() {
+        let p = Pipe::new(0);
+        let (c, h) = counter();
+        assert!(!p.set_reader(Some(h)));
+        p.try_push(msg(1)).unwrap();
+        p.try_push(msg(2)).unwrap();
+        assert_eq!(c.load(Ordering::SeqCst), 1);
+        assert!(matches!(p.try_pop(), Pop::Msg(_, true)));
+        assert!(matches!(p.try_pop(), Pop::Msg(_, false)));
+        assert!(matches!(p.try_pop(), Pop::Empty));
+        p.try_push(msg(3)).unwrap();
+        assert_eq!(c.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn full_pipe_refuses_then_wakes_writer_at_half() {
+        let p = Pipe::new(4);
+        let (c, h) = counter();
+        p.set_writer(Some(h));
+        for i in 0..4 {
+            p.try_push(msg(i)).unwrap();
+        }
+        assert!(matches!(p.try_push(msg(9)), Err(PushError::Full(_))));
+        p.try_pop();
+        assert_eq!(c.load(Ordering::SeqCst), 0, "3 of 4 queued: not yet");
+        p.try_pop();
+        assert_eq!(c.load(Ordering::SeqCst), 1, "2 of 4 queued: wake");
+        p.try_pop();
+        assert_eq!(c.load(Ordering::SeqCst), 1, "woken once only");
+    }
+
+    #[test]
+    fn batches_respect_hwm_and_order() {
+        let p = Pipe::new(3);
+        let mut b: VecDeque<Message> = (0..5).map(msg).collect();
+        p.push_batch(&mut b).unwrap();
+        assert_eq!(b.len(), 2);
+        let mut out = VecDeque::new();
+        assert!(!p.pop_batch(&mut out, 2));
+        assert_eq!(out.len(), 2);
+        p.unpop(&mut out);
+        let mut all = VecDeque::new();
+        p.pop_batch(&mut all, 100);
+        let firsts: Vec<u8> = all.iter().map(|m| m.first()[0]).collect();
+        assert_eq!(firsts, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn closing_each_end() {
+        let p = Pipe::new(0);
+        p.try_push(msg(1)).unwrap();
+        p.close_writer();
+        assert!(matches!(p.try_pop(), Pop::Msg(_, true)));
+        assert!(matches!(p.try_pop(), Pop::Closed));
+        let q = Pipe::new(0);
+        q.try_push(msg(1)).unwrap();
+        assert_eq!(q.close_reader(), 1);
+        assert!(matches!(q.try_push(msg(2)), Err(PushError::Closed(_))));
+        q.reopen();
+        assert!(q.try_push(msg(3)).is_ok());
+    }
+}

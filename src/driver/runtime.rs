@@ -1,0 +1,93 @@
+//! The I/O runtime shared by all sockets, and the blocking bridge
+//! (SPEC §6.2).
+//!
+//! Connections, listeners and reconnect timers run as tasks on one
+//! process-wide tokio runtime owned by oxmq (like libzmq's I/O threads),
+//! never on the caller's runtime. So a blocking call made from inside
+//! some other runtime, even a single-threaded one, cannot starve the tasks
+//! that would complete it.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
+/// Number of I/O threads: `OXMQ_IO_THREADS`, default 1 (libzmq's default).
+fn io_threads() -> usize {
+    std::env::var("OXMQ_IO_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(1)
+}
+
+/// The shared I/O runtime, started on first use.
+pub(crate) fn handle() -> &'static tokio::runtime::Handle {
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(io_threads())
+                .thread_name("oxmq-io")
+                .enable_all()
+                .build()
+                .expect("cannot start the oxmq I/O runtime (thread creation failed)")
+        })
+        .handle()
+}
+
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    static WAKER: Waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+}
+
+/// Runs `fut` to completion on the calling thread, parking it between
+/// polls; gives up after `timeout`. The future must not need a tokio
+/// context (oxmq's socket futures only wait on oxmq's own wake-ups).
+pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F::Output> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut fut = pin!(fut);
+    WAKER.with(|waker| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return Some(v);
+            }
+            match deadline {
+                None => std::thread::park(),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return None;
+                    }
+                    std::thread::park_timeout(d - now);
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_on_times_out_and_completes() {
+        assert_eq!(block_on(async { 5 }, None), Some(5));
+        let never = std::future::pending::<()>();
+        assert!(block_on(never, Some(Duration::from_millis(20))).is_none());
+    }
+}

@@ -1,0 +1,89 @@
+//! The error type of every fallible oxmq call (SPEC §8).
+
+use crate::pattern::RoutingId;
+use crate::zmtp::ProtocolError;
+use oxmq_transports::EndpointError;
+use std::io;
+
+/// Everything that can go wrong in oxmq, each variant naming what failed
+/// and where (SPEC §8).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The endpoint text could not be parsed (SPEC §4.1).
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// Binding failed: address in use, permission denied, unknown host...
+    #[error("cannot bind {endpoint}: {source}")]
+    Bind {
+        /// The endpoint as given.
+        endpoint: String,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// `unbind` named an endpoint this socket has not bound.
+    #[error("{endpoint} is not bound by this socket")]
+    NotBound {
+        /// The endpoint as given.
+        endpoint: String,
+    },
+    /// `disconnect` named an endpoint this socket has not connected.
+    #[error("{endpoint} is not connected by this socket")]
+    NotConnected {
+        /// The endpoint as given.
+        endpoint: String,
+    },
+    /// A non-blocking call (`try_send`, `try_recv`) could not proceed now
+    /// (EAGAIN in libzmq) (SPEC §6.3).
+    #[error("the operation would block")]
+    WouldBlock,
+    /// A blocking call's timeout (`sndtimeo`, `rcvtimeo`) expired
+    /// (SPEC §6.3).
+    #[error("the operation timed out after {after:?}")]
+    Timeout {
+        /// The timeout that expired.
+        after: std::time::Duration,
+    },
+    /// SERVER: no connected peer has this routing id (EHOSTUNREACH)
+    /// (SPEC §5.3).
+    #[error("no peer with routing id {routing_id}: unknown or departed")]
+    HostUnreachable {
+        /// The routing id the message was addressed to.
+        routing_id: RoutingId,
+    },
+    /// The socket has been closed.
+    #[error("the socket is closed")]
+    Closed,
+    /// A peer broke the protocol or was refused during the handshake. The
+    /// connection was closed; the socket carries on (SPEC §3.6).
+    #[error("protocol error on {endpoint} with peer {peer}: {source}")]
+    Protocol {
+        /// The endpoint of the connection (bound or connected).
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+        /// What went wrong.
+        source: ProtocolError,
+    },
+    /// An I/O error on a connection or an endpoint.
+    #[error("i/o error on {endpoint}: {source}")]
+    Io {
+        /// The endpoint concerned.
+        endpoint: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// The handshake did not finish within `handshake_ivl` (SPEC §7).
+    #[error("handshake with {peer} on {endpoint} did not finish within {after:?}")]
+    HandshakeTimeout {
+        /// The endpoint of the connection.
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+        /// The limit that expired.
+        after: std::time::Duration,
+    },
+}
+
+/// Shorthand for `Result<T, oxmq::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,119 @@
+//! Socket options and their defaults (SPEC §7).
+
+use bytes::Bytes;
+use std::time::Duration;
+
+/// Options fixed when a socket is created (SPEC §7). Build with
+/// `SocketOptions::default()` and the chained setters:
+///
+/// ```
+/// use std::time::Duration;
+/// let opts = oxmq::SocketOptions::default()
+///     .sndhwm(10)
+///     .linger(Some(Duration::ZERO));
+/// assert_eq!(opts.get_sndhwm(), 10);
+/// ```
+#[derive(Clone, Debug)]
+pub struct SocketOptions {
+    pub(crate) sndhwm: usize,
+    pub(crate) rcvhwm: usize,
+    pub(crate) linger: Option<Duration>,
+    pub(crate) reconnect_ivl: Duration,
+    pub(crate) reconnect_ivl_max: Duration,
+    pub(crate) maxmsgsize: Option<u64>,
+    pub(crate) sndtimeo: Option<Duration>,
+    pub(crate) rcvtimeo: Option<Duration>,
+    pub(crate) handshake_ivl: Option<Duration>,
+    pub(crate) routing_id: Option<Bytes>,
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        SocketOptions {
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            linger: None,
+            reconnect_ivl: Duration::from_millis(100),
+            reconnect_ivl_max: Duration::ZERO,
+            maxmsgsize: None,
+            sndtimeo: None,
+            rcvtimeo: None,
+            handshake_ivl: Some(Duration::from_secs(30)),
+            routing_id: None,
+        }
+    }
+}
+
+impl SocketOptions {
+    /// Send high-water mark: messages queued per peer before `send` waits
+    /// (or drops, for PUB). 0 means no limit. Default 1000 (SPEC §7).
+    pub fn sndhwm(mut self, n: usize) -> Self {
+        self.sndhwm = n;
+        self
+    }
+    /// Receive high-water mark: messages queued per peer before the socket
+    /// stops reading from it. 0 means no limit. Default 1000 (SPEC §7).
+    pub fn rcvhwm(mut self, n: usize) -> Self {
+        self.rcvhwm = n;
+        self
+    }
+    /// How long queued messages are still sent after the socket is closed:
+    /// `None` waits for ever (libzmq's -1, the default), `Some(ZERO)`
+    /// discards them at once (SPEC §6.5).
+    pub fn linger(mut self, linger: Option<Duration>) -> Self {
+        self.linger = linger;
+        self
+    }
+    /// First wait before reconnecting a lost or refused connection.
+    /// Default 100 ms (SPEC §6.4).
+    pub fn reconnect_ivl(mut self, ivl: Duration) -> Self {
+        self.reconnect_ivl = ivl;
+        self
+    }
+    /// Upper bound for the doubling reconnect wait. Zero (the default, as in
+    /// libzmq) keeps the wait at `reconnect_ivl` (SPEC §6.4).
+    pub fn reconnect_ivl_max(mut self, ivl: Duration) -> Self {
+        self.reconnect_ivl_max = ivl;
+        self
+    }
+    /// Largest inbound frame accepted; a peer sending a larger one is
+    /// disconnected. `None` (default) is unlimited (SPEC §7).
+    pub fn maxmsgsize(mut self, max: Option<u64>) -> Self {
+        self.maxmsgsize = max;
+        self
+    }
+    /// Timeout of the blocking send calls. `None` (default) waits for ever.
+    pub fn sndtimeo(mut self, t: Option<Duration>) -> Self {
+        self.sndtimeo = t;
+        self
+    }
+    /// Timeout of the blocking receive calls. `None` (default) waits for ever.
+    pub fn rcvtimeo(mut self, t: Option<Duration>) -> Self {
+        self.rcvtimeo = t;
+        self
+    }
+    /// Time a new connection has to finish the ZMTP handshake. Default
+    /// 30 s; `None` disables the limit (SPEC §7).
+    pub fn handshake_ivl(mut self, t: Option<Duration>) -> Self {
+        self.handshake_ivl = t;
+        self
+    }
+    /// The `Identity` property sent in READY (ZMQ_ROUTING_ID). Default none.
+    pub fn routing_id(mut self, id: Option<Bytes>) -> Self {
+        self.routing_id = id;
+        self
+    }
+
+    /// The send high-water mark.
+    pub fn get_sndhwm(&self) -> usize {
+        self.sndhwm
+    }
+    /// The receive high-water mark.
+    pub fn get_rcvhwm(&self) -> usize {
+        self.rcvhwm
+    }
+    /// The linger period.
+    pub fn get_linger(&self) -> Option<Duration> {
+        self.linger
+    }
+}

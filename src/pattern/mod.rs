@@ -1,0 +1,11 @@
+//! Sans-IO routing strategies shared by the socket types (SPEC §5):
+//! round-robin load balancing, fair queuing, routing-id allocation.
+//! Pure data structures: no I/O, no locks, no clocks.
+
+mod fair_queue;
+mod load_balance;
+mod routing_id;
+
+pub use fair_queue::{FairQueue, Take};
+pub use load_balance::LoadBalance;
+pub use routing_id::{RoutingId, RoutingIdAllocator};

@@ -1,0 +1,72 @@
+//! Routing ids that SERVER gives its peers (SPEC §5.3, RFC 41).
+
+use std::fmt;
+use std::num::NonZeroU32;
+
+/// A peer's routing id: a non-zero 32-bit number assigned by the socket
+/// when the peer attaches (SPEC §5.3). Unique among the socket's current
+/// peers; not reused until the 32-bit space wraps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoutingId(NonZeroU32);
+
+impl RoutingId {
+    /// Wraps a raw id; `None` for zero, which is never a valid id.
+    pub fn new(raw: u32) -> Option<Self> {
+        NonZeroU32::new(raw).map(RoutingId)
+    }
+
+    /// The raw 32-bit value (as libzmq's `zmq_msg_routing_id`).
+    pub fn get(self) -> u32 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for RoutingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Hands out routing ids: sequential from a random start, skipping 0 and
+/// any id still in use.
+#[derive(Debug)]
+pub struct RoutingIdAllocator {
+    next: u32,
+}
+
+impl RoutingIdAllocator {
+    /// Starts at `start` (the socket passes a random number, as libzmq
+    /// does, so ids differ between runs).
+    pub fn new(start: u32) -> Self {
+        RoutingIdAllocator { next: start }
+    }
+
+    /// The next id for which `in_use` is false.
+    pub fn allocate(&mut self, in_use: impl Fn(RoutingId) -> bool) -> RoutingId {
+        loop {
+            let raw = self.next;
+            self.next = self.next.wrapping_add(1);
+            if let Some(id) = RoutingId::new(raw) {
+                if !in_use(id) {
+                    return id;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_zero_and_ids_in_use() {
+        let mut a = RoutingIdAllocator::new(u32::MAX);
+        assert_eq!(a.allocate(|_| false).get(), u32::MAX);
+        // wraps past 0
+        assert_eq!(a.allocate(|_| false).get(), 1);
+        assert_eq!(a.allocate(|id| id.get() == 2).get(), 3);
+        assert!(RoutingId::new(0).is_none());
+        assert_eq!(RoutingId::new(5).unwrap().to_string(), "5");
+    }
+}
