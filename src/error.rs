@@ -1,7 +1,6 @@
 //! The error type of every fallible oxmq call (SPEC §8).
 
 use crate::pattern::RoutingId;
-use crate::zmtp::ProtocolError;
 use oxmq_transports::EndpointError;
 use std::io;
 
@@ -54,35 +53,6 @@ pub enum Error {
     /// The socket has been closed.
     #[error("the socket is closed")]
     Closed,
-    /// A peer broke the protocol or was refused during the handshake. The
-    /// connection was closed; the socket carries on (SPEC §3.6).
-    #[error("protocol error on {endpoint} with peer {peer}: {source}")]
-    Protocol {
-        /// The endpoint of the connection (bound or connected).
-        endpoint: String,
-        /// The peer's address.
-        peer: String,
-        /// What went wrong.
-        source: ProtocolError,
-    },
-    /// An I/O error on a connection or an endpoint.
-    #[error("i/o error on {endpoint}: {source}")]
-    Io {
-        /// The endpoint concerned.
-        endpoint: String,
-        /// The operating system's error.
-        source: io::Error,
-    },
-    /// The handshake did not finish within `handshake_ivl` (SPEC §7).
-    #[error("handshake with {peer} on {endpoint} did not finish within {after:?}")]
-    HandshakeTimeout {
-        /// The endpoint of the connection.
-        endpoint: String,
-        /// The peer's address.
-        peer: String,
-        /// The limit that expired.
-        after: std::time::Duration,
-    },
 }
 
 /// Shorthand for `Result<T, oxmq::Error>`.

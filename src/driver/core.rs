@@ -85,7 +85,9 @@ pub(crate) struct SocketCore {
     recv_event: Event,
     send_event: Event,
     endpoints: Mutex<Endpoints>,
-    tasks: Mutex<HashMap<u64, AbortHandle>>,
+    /// Running tasks, each with the listener endpoint that accepted its
+    /// connection, if any (unbind stops those too).
+    tasks: Mutex<HashMap<u64, (Option<String>, AbortHandle)>>,
     next_task: AtomicU64,
     tasks_done: Event,
     closed: AtomicBool,
@@ -209,14 +211,6 @@ impl SocketCore {
     /// pipe, a peer arrives or leaves, or the socket closes.
     pub(crate) fn send_listener(&self) -> event_listener::EventListener {
         self.send_event.listen()
-    }
-
-    /// The pipes of a peer, if it is still attached.
-    pub(crate) fn peer_pipes(&self, id: RoutingId) -> Option<(Arc<Pipe>, Arc<Pipe>)> {
-        lock(&self.peers)
-            .by_id
-            .get(&id)
-            .map(|e| (e.out.clone(), e.inp.clone()))
     }
 
     // ----- receiving -----------------------------------------------------
@@ -358,6 +352,16 @@ impl SocketCore {
 
     /// Spawns a task on the I/O runtime that the socket stops on close.
     pub(crate) fn spawn(self: &Arc<Self>, fut: impl Future<Output = ()> + Send + 'static) -> u64 {
+        self.spawn_tagged(None, fut)
+    }
+
+    /// Spawns a task serving a connection accepted on `listener`; unbinding
+    /// that endpoint stops it.
+    pub(crate) fn spawn_tagged(
+        self: &Arc<Self>,
+        listener: Option<String>,
+        fut: impl Future<Output = ()> + Send + 'static,
+    ) -> u64 {
         let mut tasks = lock(&self.tasks);
         let id = self.next_task.fetch_add(1, Ordering::Relaxed);
         let me = self.clone();
@@ -365,7 +369,7 @@ impl SocketCore {
             fut.await;
             me.task_finished(id);
         });
-        tasks.insert(id, h.abort_handle());
+        tasks.insert(id, (listener, h.abort_handle()));
         id
     }
 
@@ -381,7 +385,27 @@ impl SocketCore {
     }
 
     fn abort_task(&self, id: u64) {
-        if let Some(h) = lock(&self.tasks).remove(&id) {
+        let removed = lock(&self.tasks).remove(&id);
+        if let Some((_, h)) = removed {
+            h.abort();
+        }
+        if lock(&self.tasks).is_empty() {
+            self.tasks_done.notify(usize::MAX);
+        }
+    }
+
+    /// Stops the connections accepted on `listener`.
+    fn abort_accepted(&self, listener: &str) {
+        let stopped: Vec<AbortHandle> = {
+            let mut tasks = lock(&self.tasks);
+            let ids: Vec<u64> = tasks
+                .iter()
+                .filter(|(_, (tag, _))| tag.as_deref() == Some(listener))
+                .map(|(id, _)| *id)
+                .collect();
+            ids.into_iter().filter_map(|id| tasks.remove(&id)).map(|(_, h)| h).collect()
+        };
+        for h in stopped {
             h.abort();
         }
         if lock(&self.tasks).is_empty() {
@@ -453,7 +477,14 @@ impl SocketCore {
 
     fn stop_bound(&self, b: Bound) {
         match b.kind {
-            BoundKind::Listener(task) => self.abort_task(task),
+            BoundKind::Listener(task) => {
+                self.abort_task(task);
+                if !self.is_closed() {
+                    // unbind (not close, which lets them flush): drop the
+                    // connections this endpoint accepted, as libzmq does.
+                    self.abort_accepted(&b.resolved);
+                }
+            }
             BoundKind::Inproc(id) => {
                 if let Endpoint::Inproc(name) = b
                     .resolved
@@ -568,7 +599,7 @@ impl SocketCore {
                     }
                 }
             }
-            let rest: Vec<AbortHandle> = lock(&me.tasks).drain().map(|(_, h)| h).collect();
+            let rest: Vec<AbortHandle> = lock(&me.tasks).drain().map(|(_, (_, h))| h).collect();
             for h in rest {
                 h.abort();
             }

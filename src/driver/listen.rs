@@ -19,7 +19,7 @@ pub(crate) async fn accept_loop(core: Arc<SocketCore>, listener: Listener, endpo
                 });
                 let c = core.clone();
                 let ep = endpoint.clone();
-                core.spawn(async move {
+                core.spawn_tagged(Some(endpoint.clone()), async move {
                     engine::run(c, stream, ep, peer, Attach::Accepted).await;
                 });
             }

@@ -264,11 +264,6 @@ impl Pipe {
         self.lock().reader_closed
     }
 
-    /// Whether the writer has left.
-    pub(crate) fn is_writer_closed(&self) -> bool {
-        self.lock().writer_closed
-    }
-
     /// Messages queued now.
     pub(crate) fn len(&self) -> usize {
         self.lock().queue.len()

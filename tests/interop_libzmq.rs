@@ -1,0 +1,4 @@
+#[test]
+fn stub() {
+    let _ = oxmq_interop::version();
+}
