@@ -152,7 +152,13 @@ impl SocketCore {
             }
         });
         if inp.set_reader(Some(hook)) {
-            self.schedule(id, inp);
+            self.schedule(id, inp.clone());
+        }
+        if self.is_closed() {
+            // Raced with close(), which may have listed the peers before
+            // this one was added: close its socket-side ends the same way.
+            out.close_writer();
+            inp.close_reader();
         }
         self.send_event.notify(usize::MAX);
         id
