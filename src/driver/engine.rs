@@ -277,11 +277,17 @@ async fn read_loop<R: AsyncRead + Unpin>(
     let mut parts: Vec<Bytes> = Vec::new();
     let mut batch: VecDeque<Message> = VecDeque::new();
     loop {
+        // A protocol error ends the connection, but only after the messages
+        // decoded before it are handed over: the peer sent them whole.
+        let mut failed = None;
         loop {
             let frame = match decoder.decode(inb) {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
-                Err(e) => return DisconnectReason::Protocol(e),
+                Err(e) => {
+                    failed = Some(DisconnectReason::Protocol(e));
+                    break;
+                }
             };
             if frame.command {
                 match Command::parse(frame.body) {
@@ -293,10 +299,14 @@ async fn read_loop<R: AsyncRead + Unpin>(
                         out_ready.notify_one();
                     }
                     Ok(Command::Error { reason }) => {
-                        return DisconnectReason::Protocol(ProtocolError::PeerError(reason))
+                        failed = Some(DisconnectReason::Protocol(ProtocolError::PeerError(reason)));
+                        break;
                     }
                     Ok(_) => {}
-                    Err(e) => return DisconnectReason::Protocol(e),
+                    Err(e) => {
+                        failed = Some(DisconnectReason::Protocol(e));
+                        break;
+                    }
                 }
                 continue;
             }
@@ -328,6 +338,9 @@ async fn read_loop<R: AsyncRead + Unpin>(
             if !batch.is_empty() {
                 room.await;
             }
+        }
+        if let Some(reason) = failed {
+            return reason;
         }
         let need = decoder.bytes_needed(inb).unwrap_or(0).min(MAX_RESERVE);
         let free = inb.capacity() - inb.len();
