@@ -16,7 +16,11 @@ fn endpoint(transport: &str) -> String {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
     match transport {
         "tcp" => "tcp://127.0.0.1:0".into(),
-        "ipc" => format!("ipc://{}/oxmq-bench-{}-{n}.sock", std::env::temp_dir().display(), std::process::id()),
+        "ipc" => format!(
+            "ipc://{}/oxmq-bench-{}-{n}.sock",
+            std::env::temp_dir().display(),
+            std::process::id()
+        ),
         _ => format!("inproc://bench-{n}"),
     }
 }

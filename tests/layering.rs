@@ -10,7 +10,10 @@ fn sources(dir: &Path) -> Vec<(String, String)> {
         if path.is_dir() {
             out.extend(sources(&path));
         } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+            out.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            ));
         }
     }
     out
@@ -23,10 +26,22 @@ fn sans_io_layers_import_no_io() {
     for layer in ["zmtp", "pattern"] {
         for (path, text) in sources(&root.join(layer)) {
             checked += 1;
-            for banned in ["tokio", "std::net", "Instant::now", "SystemTime", "std::thread"] {
-                assert!(!text.contains(banned), "{path} mentions {banned}: the {layer} layer must stay sans-IO");
+            for banned in [
+                "tokio",
+                "std::net",
+                "Instant::now",
+                "SystemTime",
+                "std::thread",
+            ] {
+                assert!(
+                    !text.contains(banned),
+                    "{path} mentions {banned}: the {layer} layer must stay sans-IO"
+                );
             }
         }
     }
-    assert!(checked >= 8, "expected the zmtp and pattern sources, found {checked} files");
+    assert!(
+        checked >= 8,
+        "expected the zmtp and pattern sources, found {checked} files"
+    );
 }

@@ -409,7 +409,10 @@ impl SocketCore {
                 .filter(|(_, (tag, _))| tag.as_deref() == Some(listener))
                 .map(|(id, _)| *id)
                 .collect();
-            ids.into_iter().filter_map(|id| tasks.remove(&id)).map(|(_, h)| h).collect()
+            ids.into_iter()
+                .filter_map(|id| tasks.remove(&id))
+                .map(|(_, h)| h)
+                .collect()
         };
         for h in stopped {
             h.abort();
