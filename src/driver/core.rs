@@ -48,7 +48,8 @@ struct Peers {
 }
 
 enum BoundKind {
-    Listener(u64),
+    /// The accept task, and its handle to wait for the listener's release.
+    Listener(u64, tokio::task::JoinHandle<()>),
     Inproc(oxmq_transports::BindingId),
 }
 
@@ -358,7 +359,7 @@ impl SocketCore {
 
     /// Spawns a task on the I/O runtime that the socket stops on close.
     pub(crate) fn spawn(self: &Arc<Self>, fut: impl Future<Output = ()> + Send + 'static) -> u64 {
-        self.spawn_tagged(None, fut)
+        self.spawn_tagged(None, fut).0
     }
 
     /// Spawns a task serving a connection accepted on `listener`; unbinding
@@ -367,7 +368,7 @@ impl SocketCore {
         self: &Arc<Self>,
         listener: Option<String>,
         fut: impl Future<Output = ()> + Send + 'static,
-    ) -> u64 {
+    ) -> (u64, tokio::task::JoinHandle<()>) {
         let mut tasks = lock(&self.tasks);
         let id = self.next_task.fetch_add(1, Ordering::Relaxed);
         let me = self.clone();
@@ -376,7 +377,7 @@ impl SocketCore {
             me.task_finished(id);
         });
         tasks.insert(id, (listener, h.abort_handle()));
-        id
+        (id, h)
     }
 
     fn task_finished(&self, id: u64) {
@@ -447,12 +448,11 @@ impl SocketCore {
                     })?
                 };
                 let resolved = listener.local_endpoint().to_string();
-                let task = self.spawn(listen::accept_loop(
-                    self.clone(),
-                    listener,
-                    resolved.clone(),
-                ));
-                (resolved, BoundKind::Listener(task))
+                let (task, handle) = self.spawn_tagged(
+                    None,
+                    listen::accept_loop(self.clone(), listener, resolved.clone()),
+                );
+                (resolved, BoundKind::Listener(task, handle))
             }
         };
         lock(&self.endpoints).bound.push(Bound {
@@ -486,8 +486,12 @@ impl SocketCore {
 
     fn stop_bound(&self, b: Bound) {
         match b.kind {
-            BoundKind::Listener(task) => {
+            BoundKind::Listener(task, handle) => {
                 self.abort_task(task);
+                // Wait (briefly: the abort lands at the task's next await)
+                // until the listener is dropped, so the port or ipc path is
+                // free when unbind returns.
+                runtime::block_on(handle, Some(std::time::Duration::from_secs(5)));
                 if !self.is_closed() {
                     // unbind (not close, which lets them flush): drop the
                     // connections this endpoint accepted, as libzmq does.
@@ -502,11 +506,13 @@ impl SocketCore {
                 {
                     inproc::unbind(&name, id);
                 }
+                // (tcp and ipc report Closed from the accept task once the
+                // listener is dropped.)
+                self.monitor.emit(SocketEvent::Closed {
+                    endpoint: b.resolved,
+                });
             }
         }
-        self.monitor.emit(SocketEvent::Closed {
-            endpoint: b.resolved,
-        });
     }
 
     /// Connects to `endpoint` (SPEC §4, §6.4). Returns at once: the
@@ -615,7 +621,7 @@ impl SocketCore {
             // Drop whatever could not be delivered in time.
             let peers: Vec<RoutingId> = lock(&me.peers).by_id.keys().copied().collect();
             for id in peers {
-                me.detach(id);
+                me.detach_keep_input(id);
             }
             me.monitor.finish();
         }

@@ -148,7 +148,8 @@ pub(crate) async fn run(
         peer: peer.clone(),
     });
 
-    let binding = Binding::new(&core, attach);
+    let mut binding = Binding::new(&core, attach);
+    binding.report = Some((endpoint.clone(), peer.clone()));
     let out_ready = Arc::new(Notify::new());
     let in_room = Arc::new(Notify::new());
     binding.out.set_reader(Some(notify_hook(&out_ready)));
@@ -190,11 +191,7 @@ pub(crate) async fn run(
     if reason != DisconnectReason::SocketClosed {
         tracing::info!(%endpoint, %peer, %reason, "connection closed");
     }
-    core.monitor.emit(SocketEvent::Disconnected {
-        endpoint,
-        peer,
-        reason,
-    });
+    binding.reason = reason;
     drop(binding);
     EngineEnd {
         handshake_done: true,
@@ -213,6 +210,10 @@ struct Binding {
     out: Arc<Pipe>,
     inp: Arc<Pipe>,
     attach: AttachKind,
+    /// Endpoint and peer to report `Disconnected` for when dropped (also
+    /// when the task is aborted by unbind, disconnect or close).
+    report: Option<(String, String)>,
+    reason: DisconnectReason,
 }
 
 enum AttachKind {
@@ -232,6 +233,8 @@ impl Binding {
                     out,
                     inp,
                     attach: AttachKind::Accepted(id),
+                    report: None,
+                    reason: DisconnectReason::SocketClosed,
                 }
             }
             Attach::Persistent { out, inp } => Binding {
@@ -239,6 +242,8 @@ impl Binding {
                 out,
                 inp,
                 attach: AttachKind::Persistent,
+                report: None,
+                reason: DisconnectReason::SocketClosed,
             },
         }
     }
@@ -258,6 +263,13 @@ impl Drop for Binding {
                 self.out.set_reader(None);
                 self.inp.set_writer(None);
             }
+        }
+        if let Some((endpoint, peer)) = self.report.take() {
+            self.core.monitor.emit(SocketEvent::Disconnected {
+                endpoint,
+                peer,
+                reason: self.reason.clone(),
+            });
         }
     }
 }

@@ -150,6 +150,10 @@ pub(crate) async fn connect_loop(core: Arc<SocketCore>, name: String, offer: Inp
         id: None,
     };
     loop {
+        if core.peer_id_of(&offer.to_binder).is_none() {
+            // disconnect() detached our peer: never re-offer its pipes.
+            return;
+        }
         let to_binder = offer.to_binder.clone();
         let from_binder = offer.from_binder.clone();
         to_binder.reopen();

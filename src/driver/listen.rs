@@ -10,6 +10,12 @@ use std::time::Duration;
 /// Accepts until aborted (unbind or close). Each connection gets its own
 /// engine task.
 pub(crate) async fn accept_loop(core: Arc<SocketCore>, listener: Listener, endpoint: String) {
+    let guard = ClosedOnDrop {
+        core: core.clone(),
+        listener: Some(listener),
+        endpoint: endpoint.clone(),
+    };
+    let listener = guard.listener.as_ref().expect("set above");
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
@@ -30,5 +36,21 @@ pub(crate) async fn accept_loop(core: Arc<SocketCore>, listener: Listener, endpo
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+    }
+}
+
+/// Releases the listener (socket, ipc file) and only then reports `Closed`.
+struct ClosedOnDrop {
+    core: Arc<SocketCore>,
+    listener: Option<Listener>,
+    endpoint: String,
+}
+
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
+        drop(self.listener.take());
+        self.core.monitor.emit(SocketEvent::Closed {
+            endpoint: std::mem::take(&mut self.endpoint),
+        });
     }
 }
