@@ -95,9 +95,9 @@ mod tests {
         }
         let mut got = Vec::new();
         for v in 0..6 {
-            lb.offer(v, |&o, v| {
+            lb.offer(v, |&o, _v: i32| {
                 got.push(o);
-                Ok::<(), i32>(drop(v))
+                Ok(())
             })
             .unwrap();
         }
