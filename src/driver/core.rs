@@ -4,7 +4,7 @@
 
 use crate::driver::inproc::{self, InprocOffer};
 use crate::driver::monitor::{Monitor, MonitorHub, SocketEvent};
-use crate::driver::pipe::{Hook, Pipe, Pop, PushError};
+use crate::driver::pipe::{Hook, Pipe, PushError};
 use crate::driver::{connect, listen, runtime};
 use crate::error::{Error, Result};
 use crate::message::Message;
@@ -13,12 +13,15 @@ use crate::pattern::{FairQueue, LoadBalance, RoutingId, RoutingIdAllocator, Take
 use crate::zmtp::SocketType;
 use event_listener::Event;
 use oxmq_transports::{Endpoint, Listener};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 use tokio::task::AbortHandle;
+
+/// Most messages a receiver takes from one peer per turn (SPEC §5.2).
+const RECV_TURN: usize = 64;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -83,6 +86,10 @@ pub(crate) struct SocketCore {
     me: Weak<SocketCore>,
     peers: Mutex<Peers>,
     ready: Mutex<FairQueue<(RoutingId, Arc<Pipe>)>>,
+    /// Messages already taken from the pipes, in turn order: receivers
+    /// take a batch from one peer's pipe under one lock, then serve
+    /// themselves from here without touching the pipes (SPEC §5.2).
+    received: Mutex<VecDeque<(RoutingId, Message)>>,
     recv_event: Event,
     send_event: Event,
     endpoints: Mutex<Endpoints>,
@@ -108,6 +115,7 @@ impl SocketCore {
                 ids: RoutingIdAllocator::new(rand::random()),
             }),
             ready: Mutex::new(FairQueue::new()),
+            received: Mutex::new(VecDeque::new()),
             recv_event: Event::new(),
             send_event: Event::new(),
             endpoints: Mutex::new(Endpoints::default()),
@@ -224,34 +232,48 @@ impl SocketCore {
 
     /// Takes the next message, fair-queued over peers (SPEC §5.2).
     pub(crate) fn try_recv(&self) -> Result<(RoutingId, Message)> {
-        let mut departed = Vec::new();
-        let (got, more) = {
-            let mut ready = lock(&self.ready);
-            let got = ready.take(|(id, pipe)| match pipe.try_pop() {
-                Pop::Msg(m, more) => Take::Item {
-                    value: (*id, m),
-                    more,
-                },
-                Pop::Closed => {
-                    departed.push(*id);
-                    Take::Empty
-                }
-                Pop::Empty => Take::Empty,
-            });
-            (got, !ready.is_empty())
-        };
-        for id in departed {
-            self.peer_left(id);
+        let mut received = lock(&self.received);
+        if received.is_empty() {
+            self.refill(&mut received);
         }
-        match got {
+        match received.pop_front() {
             Some(v) => {
-                if more {
+                if !received.is_empty() {
+                    // Another receiver may be waiting for what is left.
                     self.recv_event.notify(1);
                 }
                 Ok(v)
             }
             None if self.is_closed() => Err(Error::Closed),
             None => Err(Error::WouldBlock),
+        }
+    }
+
+    /// Takes a turn's worth of messages from the next peer with input.
+    fn refill(&self, received: &mut VecDeque<(RoutingId, Message)>) {
+        let mut departed = Vec::new();
+        {
+            let mut ready = lock(&self.ready);
+            ready.take(|(id, pipe)| {
+                let d = pipe.drain_into(RECV_TURN, |m| received.push_back((*id, m)));
+                if d.done {
+                    departed.push(*id);
+                }
+                if d.taken > 0 {
+                    Take::Item {
+                        value: (),
+                        more: d.more,
+                    }
+                } else {
+                    Take::Empty
+                }
+            });
+            if !ready.is_empty() {
+                self.recv_event.notify(1);
+            }
+        }
+        for id in departed {
+            self.peer_left(id);
         }
     }
 

@@ -30,15 +30,15 @@ pub(crate) enum PushError {
     Closed(Message),
 }
 
-/// What a pop found.
-#[derive(Debug)]
-pub(crate) enum Pop {
-    /// A message, and whether more remain.
-    Msg(Message, bool),
-    /// Nothing now; the reader hook runs when something arrives.
-    Empty,
-    /// Empty and the writer has left: nothing more will come.
-    Closed,
+/// What [`Pipe::drain_into`] did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Drained {
+    /// Messages taken.
+    pub(crate) taken: usize,
+    /// Messages remain in the pipe.
+    pub(crate) more: bool,
+    /// The pipe is empty and its writer has left.
+    pub(crate) done: bool,
 }
 
 pub(crate) struct Pipe {
@@ -183,34 +183,30 @@ impl Pipe {
         Ok(())
     }
 
-    /// Takes the message at the front.
-    pub(crate) fn try_pop(&self) -> Pop {
-        let (pop, wake) = {
-            let mut s = self.lock();
-            match s.queue.pop_front() {
-                Some(m) => {
-                    let more = !s.queue.is_empty() || s.writer_closed;
-                    (Pop::Msg(m, more), s.writer_to_wake())
-                }
-                None if s.writer_closed => (Pop::Closed, None),
-                None => (Pop::Empty, None),
-            }
-        };
-        run(wake);
-        pop
-    }
-
     /// Moves up to `max` messages into `out`. Returns true when the pipe is
     /// empty and its writer has left (the reader is done).
     pub(crate) fn pop_batch(&self, out: &mut VecDeque<Message>, max: usize) -> bool {
-        let (done, wake) = {
+        self.drain_into(max, |m| out.push_back(m)).done
+    }
+
+    /// Hands up to `max` messages, in order, to `sink` under one lock, so a
+    /// reader pays one lock (and at most one writer wake-up) per batch.
+    pub(crate) fn drain_into(&self, max: usize, mut sink: impl FnMut(Message)) -> Drained {
+        let (drained, wake) = {
             let mut s = self.lock();
             let n = s.queue.len().min(max);
-            out.extend(s.queue.drain(..n));
-            (s.queue.is_empty() && s.writer_closed, s.writer_to_wake())
+            for m in s.queue.drain(..n) {
+                sink(m);
+            }
+            let drained = Drained {
+                taken: n,
+                more: !s.queue.is_empty(),
+                done: s.queue.is_empty() && s.writer_closed,
+            };
+            (drained, s.writer_to_wake())
         };
         run(wake);
-        done
+        drained
     }
 
     /// Puts messages back at the front, in order (a connection that died
@@ -223,7 +219,7 @@ impl Pipe {
     }
 
     /// The writer leaves: the reader drains what is queued, then sees
-    /// [`Pop::Closed`].
+    /// `done` from [`Pipe::drain_into`].
     pub(crate) fn close_writer(&self) {
         let wake = {
             let mut s = self.lock();
@@ -291,6 +287,13 @@ mod tests {
         Message::from(Bytes::from(vec![i]))
     }
 
+    /// Pops one message: (message, more remain, writer gone and drained).
+    fn pop(p: &Pipe) -> (Option<Message>, bool, bool) {
+        let mut got = None;
+        let d = p.drain_into(1, |m| got = Some(m));
+        (got, d.more, d.done)
+    }
+
     #[test]
     fn reader_hook_fires_on_empty_to_non_empty_only() {
         let p = Pipe::new(0);
@@ -299,9 +302,9 @@ mod tests {
         p.try_push(msg(1)).unwrap();
         p.try_push(msg(2)).unwrap();
         assert_eq!(c.load(Ordering::SeqCst), 1);
-        assert!(matches!(p.try_pop(), Pop::Msg(_, true)));
-        assert!(matches!(p.try_pop(), Pop::Msg(_, false)));
-        assert!(matches!(p.try_pop(), Pop::Empty));
+        assert!(matches!(pop(&p), (Some(_), true, false)));
+        assert!(matches!(pop(&p), (Some(_), false, false)));
+        assert!(matches!(pop(&p), (None, false, false)));
         p.try_push(msg(3)).unwrap();
         assert_eq!(c.load(Ordering::SeqCst), 2);
     }
@@ -315,11 +318,11 @@ mod tests {
             p.try_push(msg(i)).unwrap();
         }
         assert!(matches!(p.try_push(msg(9)), Err(PushError::Full(_))));
-        p.try_pop();
+        pop(&p);
         assert_eq!(c.load(Ordering::SeqCst), 0, "3 of 4 queued: not yet");
-        p.try_pop();
+        pop(&p);
         assert_eq!(c.load(Ordering::SeqCst), 1, "2 of 4 queued: wake");
-        p.try_pop();
+        pop(&p);
         assert_eq!(c.load(Ordering::SeqCst), 1, "woken once only");
     }
 
@@ -344,8 +347,8 @@ mod tests {
         let p = Pipe::new(0);
         p.try_push(msg(1)).unwrap();
         p.close_writer();
-        assert!(matches!(p.try_pop(), Pop::Msg(_, true)));
-        assert!(matches!(p.try_pop(), Pop::Closed));
+        assert!(matches!(pop(&p), (Some(_), false, true)));
+        assert!(matches!(pop(&p), (None, false, true)));
         let q = Pipe::new(0);
         q.try_push(msg(1)).unwrap();
         assert_eq!(q.close_reader(), 1);

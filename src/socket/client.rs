@@ -57,7 +57,13 @@ impl Client {
     /// Sends from a plain thread, waiting at most `sndtimeo`
     /// ([`Error::Timeout`]). Needs no runtime; safe to call from inside one.
     pub fn blocking_send(&self, payload: impl Into<Bytes>) -> Result<()> {
-        blocking(self.send(payload), self.base.core.options.sndtimeo)
+        let core = &self.base.core;
+        match core.try_send_balanced(Message::from(payload.into())) {
+            Err((Error::WouldBlock, m)) => {
+                blocking(core.send_with(m, balanced), core.options.sndtimeo)
+            }
+            r => r.map_err(|(e, _)| e),
+        }
     }
 
     /// Receives the next message, fair-queued over peers. Cancel-safe: a
@@ -74,7 +80,10 @@ impl Client {
     /// Receives on a plain thread, waiting at most `rcvtimeo`
     /// ([`Error::Timeout`]).
     pub fn blocking_recv(&self) -> Result<Bytes> {
-        blocking(self.recv(), self.base.core.options.rcvtimeo)
+        match self.try_recv() {
+            Err(Error::WouldBlock) => blocking(self.recv(), self.base.core.options.rcvtimeo),
+            r => r,
+        }
     }
 }
 

@@ -36,6 +36,12 @@ impl Push {
 
     /// Blocking form of [`send`](Self::send), waiting at most `sndtimeo`.
     pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-        blocking(self.send(msg), self.base.core.options.sndtimeo)
+        let core = &self.base.core;
+        match core.try_send_balanced(msg.into()) {
+            Err((Error::WouldBlock, m)) => {
+                blocking(core.send_with(m, balanced), core.options.sndtimeo)
+            }
+            r => r.map_err(|(e, _)| e),
+        }
     }
 }

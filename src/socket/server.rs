@@ -1,7 +1,7 @@
 //! SERVER (RFC 41, SPEC §5.3).
 
 use crate::driver::{blocking, socket_common, SocketBase};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pattern::RoutingId;
 use crate::socket::client::single;
@@ -41,7 +41,14 @@ impl Server {
 
     /// Blocking form of [`send`](Self::send), waiting at most `sndtimeo`.
     pub fn blocking_send(&self, to: RoutingId, payload: impl Into<Bytes>) -> Result<()> {
-        blocking(self.send(to, payload), self.base.core.options.sndtimeo)
+        let core = &self.base.core;
+        match core.try_send_to(to, Message::from(payload.into())) {
+            Err((Error::WouldBlock, m)) => blocking(
+                core.send_with(m, |c, m| c.try_send_to(to, m)),
+                core.options.sndtimeo,
+            ),
+            r => r.map_err(|(e, _)| e),
+        }
     }
 
     /// Receives the next message and its sender's routing id. Cancel-safe.
@@ -56,6 +63,9 @@ impl Server {
 
     /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
     pub fn blocking_recv(&self) -> Result<(RoutingId, Bytes)> {
-        blocking(self.recv(), self.base.core.options.rcvtimeo)
+        match self.try_recv() {
+            Err(Error::WouldBlock) => blocking(self.recv(), self.base.core.options.rcvtimeo),
+            r => r,
+        }
     }
 }
