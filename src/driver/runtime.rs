@@ -60,6 +60,17 @@ thread_local! {
 /// sub-microsecond hand-over (SPEC §6.2).
 const SPIN: Duration = Duration::from_micros(20);
 
+fn spin_limit() -> Duration {
+    static S: OnceLock<Duration> = OnceLock::new();
+    *S.get_or_init(|| {
+        std::env::var("OXMQ_SPIN_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_micros)
+            .unwrap_or(SPIN)
+    })
+}
+
 /// Runs `fut` to completion on the calling thread, polling it for a short
 /// while and then parking between polls; gives up after `timeout`. The
 /// future must not need a tokio context (oxmq's socket futures only wait
@@ -77,7 +88,7 @@ pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F
             }
             if spins < u32::MAX {
                 spins += 1;
-                if spins % 32 != 0 || start.elapsed() < SPIN {
+                if spins % 32 != 0 || start.elapsed() < spin_limit() {
                     std::hint::spin_loop();
                     continue;
                 }
