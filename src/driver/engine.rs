@@ -8,6 +8,13 @@
 //! `Bytes` in the same vectored write. Reads are large, and every frame in
 //! a read is decoded before the batch of messages is handed to the socket
 //! under one lock.
+//!
+//! On an idle connection the sending thread writes the message itself
+//! (a non-blocking write through the shared write half) instead of waking
+//! the engine, so a lone message reaches the kernel without a thread hop.
+//! "Idle" means nothing is waiting to be written and the last such direct
+//! write was at least `DIRECT_GAP` ago; a stream of messages therefore
+//! still goes through the engine's batches (SPEC §6.1).
 
 use crate::driver::core::{PeerKind, SocketCore};
 use crate::driver::monitor::{DisconnectReason, SocketEvent};
@@ -18,11 +25,12 @@ use crate::zmtp::{
     ProtocolError, SocketType,
 };
 use bytes::{Buf, Bytes, BytesMut};
-use oxmq_transports::Stream;
+use oxmq_transports::{Stream, WriteHalf};
 use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
@@ -37,6 +45,8 @@ const READ_CHUNK: usize = 64 * 1024;
 const MAX_RESERVE: usize = 4 * 1024 * 1024;
 /// Most slices in one vectored write.
 const MAX_IOV: usize = 64;
+/// Least time between two writes made by sending threads themselves.
+const DIRECT_GAP: Duration = Duration::from_micros(20);
 
 /// Which pipes the connection serves.
 pub(crate) enum Attach {
@@ -148,17 +158,20 @@ pub(crate) async fn run(
         peer: peer.clone(),
     });
 
-    let mut binding = Binding::new(&core, attach);
-    binding.report = Some((endpoint.clone(), peer.clone()));
     let out_ready = Arc::new(Notify::new());
     let in_room = Arc::new(Notify::new());
-    binding.out.set_reader(Some(notify_hook(&out_ready)));
+    let ws = Arc::new(WriteSide {
+        half: wr,
+        state: Mutex::new(WriteState::default()),
+        out_ready: out_ready.clone(),
+    });
+    let mut binding = Binding::new(&core, attach, ws.clone());
+    binding.report = Some((endpoint.clone(), peer.clone()));
+    binding.out.set_reader(Some(direct_hook(&ws, &binding.out)));
     binding.inp.set_writer(Some(notify_hook(&in_room)));
     // Anything queued before this connection existed is waiting already.
     out_ready.notify_one();
 
-    let control = Mutex::new(VecDeque::new());
-    let mut outgoing = Outgoing::default();
     let single_frame = matches!(core.kind, SocketType::Client | SocketType::Server);
     let reason = {
         let reader = read_loop(
@@ -167,11 +180,10 @@ pub(crate) async fn run(
             &mut inb,
             &binding.inp,
             &in_room,
-            &out_ready,
-            &control,
+            &ws,
             single_frame,
         );
-        let writer = write_loop(&mut wr, &binding.out, &out_ready, &control, &mut outgoing);
+        let writer = write_loop(&ws, &binding.out);
         tokio::pin!(reader, writer);
         tokio::select! {
             r = &mut reader => match r {
@@ -183,11 +195,6 @@ pub(crate) async fn run(
             w = &mut writer => w,
         }
     };
-    if let AttachKind::Persistent = binding.attach {
-        // Whatever did not reach the kernel goes out on the next connection.
-        let mut unsent = outgoing.into_unsent();
-        binding.out.unpop(&mut unsent);
-    }
     if reason != DisconnectReason::SocketClosed {
         tracing::info!(%endpoint, %peer, %reason, "connection closed");
     }
@@ -203,6 +210,80 @@ fn notify_hook(n: &Arc<Notify>) -> Hook {
     Arc::new(move || n.notify_one())
 }
 
+/// The write direction of a connection, shared by its engine and by
+/// sending threads that write on an idle connection themselves.
+struct WriteSide {
+    half: WriteHalf,
+    state: Mutex<WriteState>,
+    /// Wakes the engine's writer.
+    out_ready: Arc<Notify>,
+}
+
+#[derive(Default)]
+struct WriteState {
+    og: Outgoing,
+    /// The connection is over: nobody may take messages from the pipe
+    /// for it any more.
+    closed: bool,
+    last_direct: Option<Instant>,
+    control: VecDeque<Command>,
+}
+
+impl WriteSide {
+    fn lock(&self) -> MutexGuard<'_, WriteState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl WriteState {
+    /// Encodes pending commands and up to `MAX_BATCH` queued messages.
+    /// Returns true when the pipe is drained and its writer has left.
+    fn fill(&mut self, out: &Pipe, batch: &mut VecDeque<Message>) -> bool {
+        for c in std::mem::take(&mut self.control) {
+            self.og.push_command(&c);
+        }
+        let done = out.pop_batch(batch, MAX_BATCH);
+        for m in batch.drain(..) {
+            self.og.push_message(m);
+        }
+        self.og.seal();
+        done
+    }
+}
+
+/// The outbound pipe's reader hook: runs in the sending thread when the
+/// pipe goes from empty to non-empty. Writes the message right there if
+/// the connection is idle, else wakes the engine.
+fn direct_hook(ws: &Arc<WriteSide>, out: &Arc<Pipe>) -> Hook {
+    let ws = Arc::downgrade(ws);
+    let out: Weak<Pipe> = Arc::downgrade(out);
+    Arc::new(move || {
+        let (Some(ws), Some(out)) = (ws.upgrade(), out.upgrade()) else {
+            return;
+        };
+        if let Ok(mut st) = ws.state.try_lock() {
+            if !st.closed && st.og.chunks.is_empty() {
+                let now = Instant::now();
+                if st
+                    .last_direct
+                    .is_none_or(|t| now.duration_since(t) >= DIRECT_GAP)
+                {
+                    st.last_direct = Some(now);
+                    let mut batch = VecDeque::new();
+                    let done = st.fill(&out, &mut batch);
+                    if let (Ok(true), false) = (st.og.try_write(&ws.half), done) {
+                        return;
+                    }
+                    // Left over (kernel buffer full), failed, or the socket
+                    // is closing: the engine finishes the write, reports
+                    // the error or ends the connection.
+                }
+            }
+        }
+        ws.out_ready.notify_one();
+    })
+}
+
 /// The pipes a connection serves, released when it ends (also when its
 /// task is aborted).
 struct Binding {
@@ -210,6 +291,7 @@ struct Binding {
     out: Arc<Pipe>,
     inp: Arc<Pipe>,
     attach: AttachKind,
+    ws: Arc<WriteSide>,
     /// Endpoint and peer to report `Disconnected` for when dropped (also
     /// when the task is aborted by unbind, disconnect or close).
     report: Option<(String, String)>,
@@ -222,7 +304,7 @@ enum AttachKind {
 }
 
 impl Binding {
-    fn new(core: &Arc<SocketCore>, attach: Attach) -> Binding {
+    fn new(core: &Arc<SocketCore>, attach: Attach, ws: Arc<WriteSide>) -> Binding {
         match attach {
             Attach::Accepted => {
                 let out = Pipe::new(core.options.sndhwm);
@@ -233,6 +315,7 @@ impl Binding {
                     out,
                     inp,
                     attach: AttachKind::Accepted(id),
+                    ws,
                     report: None,
                     reason: DisconnectReason::SocketClosed,
                 }
@@ -242,6 +325,7 @@ impl Binding {
                 out,
                 inp,
                 attach: AttachKind::Persistent,
+                ws,
                 report: None,
                 reason: DisconnectReason::SocketClosed,
             },
@@ -251,6 +335,14 @@ impl Binding {
 
 impl Drop for Binding {
     fn drop(&mut self) {
+        // No sending thread may take messages for this connection from now
+        // on; what was taken but not written is handed back below.
+        self.out.set_reader(None);
+        let unsent = {
+            let mut st = self.ws.lock();
+            st.closed = true;
+            std::mem::take(&mut st.og).into_unsent()
+        };
         match self.attach {
             AttachKind::Accepted(id) => {
                 // The peer is gone: later sends to its id fail, and what it
@@ -260,7 +352,10 @@ impl Drop for Binding {
                 self.core.detach_keep_input(id);
             }
             AttachKind::Persistent => {
-                self.out.set_reader(None);
+                // Whatever did not reach the kernel goes out on the next
+                // connection, in order.
+                let mut unsent = unsent;
+                self.out.unpop(&mut unsent);
                 self.inp.set_writer(None);
             }
         }
@@ -281,8 +376,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     inb: &mut BytesMut,
     inp: &Pipe,
     in_room: &Notify,
-    out_ready: &Notify,
-    control: &Mutex<VecDeque<Command>>,
+    ws: &WriteSide,
     single_frame: bool,
 ) -> DisconnectReason {
     let mut decoder = FrameDecoder::new(core.options.maxmsgsize);
@@ -304,11 +398,8 @@ async fn read_loop<R: AsyncRead + Unpin>(
             if frame.command {
                 match Command::parse(frame.body) {
                     Ok(Command::Ping { context, .. }) => {
-                        control
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push_back(Command::Pong { context });
-                        out_ready.notify_one();
+                        ws.lock().control.push_back(Command::Pong { context });
+                        ws.out_ready.notify_one();
                     }
                     Ok(Command::Error { reason }) => {
                         failed = Some(DisconnectReason::Protocol(ProtocolError::PeerError(reason)));
@@ -367,43 +458,37 @@ async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
-    wr: &mut W,
-    out: &Pipe,
-    out_ready: &Notify,
-    control: &Mutex<VecDeque<Command>>,
-    og: &mut Outgoing,
-) -> DisconnectReason {
+async fn write_loop(ws: &WriteSide, out: &Pipe) -> DisconnectReason {
     let mut batch = VecDeque::new();
     loop {
-        if og.chunks.is_empty() {
-            let ready = out_ready.notified();
-            let commands: Vec<Command> = control
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .drain(..)
-                .collect();
-            for c in commands {
-                c.encode(&mut og.scratch);
-                og.queued_end += og.scratch.len() as u64 - og.sealed_scratch;
-                og.sealed_scratch = og.scratch.len() as u64;
-            }
-            let done = out.pop_batch(&mut batch, MAX_BATCH);
-            for m in batch.drain(..) {
-                og.push_message(m);
-            }
-            og.seal();
-            if og.chunks.is_empty() {
-                if done {
-                    let _ = wr.shutdown().await;
-                    return DisconnectReason::SocketClosed;
+        let ready = ws.out_ready.notified();
+        let (pending, done, idle) = {
+            let mut st = ws.lock();
+            let done = if st.og.chunks.is_empty() {
+                st.fill(out, &mut batch)
+            } else {
+                false
+            };
+            if st.og.chunks.is_empty() {
+                (false, done, true)
+            } else {
+                match st.og.try_write(&ws.half) {
+                    Ok(all) => (!all, false, false),
+                    Err(e) => return io_reason(&e),
                 }
-                ready.await;
-                continue;
             }
-        }
-        if let Err(e) = og.write_some(wr).await {
-            return io_reason(&e);
+        };
+        if pending {
+            // The kernel's buffer is full: wait until it takes more.
+            if let Err(e) = ws.half.writable().await {
+                return io_reason(&e);
+            }
+        } else if done {
+            // Dropping the write half (when the engine ends) shuts the
+            // connection down in order.
+            return DisconnectReason::SocketClosed;
+        } else if idle {
+            ready.await;
         }
     }
 }
@@ -453,21 +538,34 @@ impl Outgoing {
         self.sealed_scratch = 0;
     }
 
-    async fn write_some<W: AsyncWrite + Unpin>(&mut self, wr: &mut W) -> std::io::Result<()> {
-        let n = if self.chunks.len() == 1 {
-            wr.write(&self.chunks[0]).await?
-        } else {
-            let slices: Vec<IoSlice<'_>> = self
-                .chunks
-                .iter()
-                .take(MAX_IOV)
-                .map(|c| IoSlice::new(c))
-                .collect();
-            wr.write_vectored(&slices).await?
-        };
-        if n == 0 {
-            return Err(std::io::ErrorKind::WriteZero.into());
+    fn push_command(&mut self, c: &Command) {
+        let before = self.scratch.len();
+        c.encode(&mut self.scratch);
+        self.queued_end += (self.scratch.len() - before) as u64;
+        self.sealed_scratch = self.scratch.len() as u64;
+    }
+
+    /// Writes what the kernel takes now, without waiting. `Ok(true)` when
+    /// everything was written, `Ok(false)` when the kernel's buffer is full.
+    fn try_write(&mut self, half: &WriteHalf) -> std::io::Result<bool> {
+        while !self.chunks.is_empty() {
+            let mut iov = [IoSlice::new(&[]); MAX_IOV];
+            let n_iov = self.chunks.len().min(MAX_IOV);
+            for (slot, c) in iov.iter_mut().zip(self.chunks.iter()) {
+                *slot = IoSlice::new(c);
+            }
+            match half.try_write_vectored(&iov[..n_iov]) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.advance(n),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
+        Ok(true)
+    }
+
+    fn advance(&mut self, n: usize) {
         self.written += n as u64;
         let mut left = n;
         while left > 0 {
@@ -487,7 +585,6 @@ impl Outgoing {
         {
             self.msgs.pop_front();
         }
-        Ok(())
     }
 
     /// Messages not completely written (a partly written one included: the

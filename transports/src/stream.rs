@@ -49,6 +49,31 @@ pub enum WriteHalf {
     Ipc(unix::OwnedWriteHalf),
 }
 
+impl WriteHalf {
+    /// Writes as much of `bufs` as the kernel takes now, through `&self`, so
+    /// any thread may write on a connection without waiting for the task
+    /// that owns it (SPEC §6.1). Never blocks: `ErrorKind::WouldBlock` when
+    /// the socket is not known to be writable (wait with
+    /// [`writable`](Self::writable)). Works from threads outside any tokio
+    /// runtime.
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            WriteHalf::Tcp(s) => s.try_write_vectored(bufs),
+            WriteHalf::Ipc(s) => s.try_write_vectored(bufs),
+        }
+    }
+
+    /// Waits until the socket may be writable (it can still turn out not
+    /// to be: retry `try_write_vectored`). Must be awaited on the runtime
+    /// the stream belongs to.
+    pub async fn writable(&self) -> io::Result<()> {
+        match self {
+            WriteHalf::Tcp(s) => s.writable().await,
+            WriteHalf::Ipc(s) => s.writable().await,
+        }
+    }
+}
+
 impl Stream {
     /// Splits the stream into owned halves that can be moved to different
     /// tasks (SPEC §4.2, §4.3). Never blocks or fails.
