@@ -814,3 +814,34 @@ fn dropped_sockets_release_listeners_and_connections() {
         drop(push);
     }
 }
+
+/// Closing a socket ends its connections on the wire: the peer sees them
+/// go (a closing socket whose connection was idle must still hang up).
+#[test]
+fn closing_a_socket_hangs_up_its_connections() {
+    for ep in [tcp_ep(), ipc_ep()] {
+        for default_linger in [false, true] {
+            let pull = if default_linger {
+                Pull::new()
+            } else {
+                Pull::with_options(opts())
+            };
+            let bound = pull.bind(&ep).unwrap();
+            let push = Push::with_options(opts());
+            let mon = push.monitor();
+            push.connect(&bound).unwrap();
+            push.blocking_send(Bytes::from_static(b"one")).unwrap();
+            assert_eq!(
+                pull.blocking_recv().unwrap().frames(),
+                &[Bytes::from_static(b"one")]
+            );
+            // Both directions idle now; closing the PULL (in the
+            // background: dropped) must still end the connection, which
+            // the PUSH observes.
+            drop(pull);
+            wait_event(&mon, "Disconnected after the peer closed", |e| {
+                matches!(e, SocketEvent::Disconnected { .. })
+            });
+        }
+    }
+}
