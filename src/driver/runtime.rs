@@ -71,28 +71,52 @@ fn spin_limit() -> Duration {
     })
 }
 
-/// Runs `fut` to completion on the calling thread, polling it for a short
-/// while and then parking between polls; gives up after `timeout`. The
-/// future must not need a tokio context (oxmq's socket futures only wait
-/// on oxmq's own wake-ups).
+thread_local! {
+    /// This thread's current polling budget: the full `spin_limit()` after
+    /// a wait that ended within that window (parked or not), halved after
+    /// each longer wait (down to `MIN_SPIN`). A thread whose answers come quickly
+    /// (inproc) keeps polling; one whose answers take longer than the
+    /// budget (large tcp messages) stops burning the CPU that the I/O
+    /// threads need.
+    static SPIN_BUDGET: std::cell::Cell<Duration> = const { std::cell::Cell::new(SPIN) };
+}
+
+/// Least polling budget, so a thread keeps noticing when answers become
+/// quick again.
+const MIN_SPIN: Duration = Duration::from_micros(1);
+
+/// Runs `fut` to completion on the calling thread, polling it for a short,
+/// adaptive while and then parking between polls; gives up after
+/// `timeout`. The future must not need a tokio context (oxmq's socket
+/// futures only wait on oxmq's own wake-ups).
 pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F::Output> {
     let start = Instant::now();
     let deadline = timeout.map(|t| start + t);
+    let budget = SPIN_BUDGET.with(|b| b.get()).min(spin_limit());
     let mut fut = pin!(fut);
     WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
         let mut spins = 0u32;
+        let mut parked = false;
         loop {
             if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                // Would the full window have caught this answer? Then use
+                // it next time; if not, poll less.
+                let next = if start.elapsed() <= spin_limit() {
+                    spin_limit()
+                } else {
+                    (budget / 2).max(MIN_SPIN)
+                };
+                SPIN_BUDGET.with(|b| b.set(next));
                 return Some(v);
             }
-            if spins < u32::MAX {
+            if !parked {
                 spins += 1;
-                if spins % 32 != 0 || start.elapsed() < spin_limit() {
+                if spins % 32 != 0 || start.elapsed() < budget {
                     std::hint::spin_loop();
                     continue;
                 }
-                spins = u32::MAX;
+                parked = true;
             }
             match deadline {
                 None => std::thread::park(),
