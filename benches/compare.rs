@@ -1,0 +1,670 @@
+//! Side-by-side comparison: oxmq, libzmq 4.3.5, zmq.rs 0.7 and the raw
+//! floors on the same workloads, each library's sides as two processes of
+//! the `perf` binary (crate `oxmq-perf`; inproc as one process), libraries
+//! interleaved A B C D A B C D ... for `--rounds` rounds per workload.
+//! Prints Markdown tables of medians to stdout, each sample to stderr.
+//!
+//! ```text
+//! cargo build --release -p oxmq-perf
+//! cargo bench --bench compare -- [--rounds 5] [--filter thr-tcp,lat] [--libs oxmq,libzmq]
+//!                                [--scale 1.0] [--list]
+//! ```
+//!
+//! The bench builds nothing itself: it runs `perf` from the target
+//! directory it was built in (`target/release/perf`), or `$OXMQ_PERF_BIN`.
+//! See benches/README.md for the columns.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+/// Longest a single run (both processes) may take before it is killed.
+const RUN_DEADLINE: Duration = Duration::from_secs(120);
+/// How long the other process of a pair may keep running once one has
+/// exited successfully (e.g. a receiver still waiting for messages that the
+/// sender's library lost: libzmq over ipc, issue zeromq/libzmq#4660).
+const GRACE: Duration = Duration::from_secs(20);
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Lib {
+    Oxmq,
+    Libzmq,
+    Zmqrs,
+    Raw,
+}
+
+impl Lib {
+    const ALL: [Lib; 4] = [Lib::Oxmq, Lib::Libzmq, Lib::Zmqrs, Lib::Raw];
+
+    fn arg(self) -> &'static str {
+        match self {
+            Lib::Oxmq => "oxmq",
+            Lib::Libzmq => "libzmq",
+            Lib::Zmqrs => "zmqrs",
+            Lib::Raw => "raw",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Lib::Oxmq => "oxmq",
+            Lib::Libzmq => "libzmq",
+            Lib::Zmqrs => "zmq.rs",
+            Lib::Raw => "floor",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// PUSH/PULL throughput.
+    Thr,
+    /// CLIENT/SERVER throughput (the floor: the plain stream).
+    CsThr,
+    /// Round trips (oxmq/libzmq CLIENT/SERVER, zmq.rs REQ/REP, raw ping-pong).
+    Lat,
+    /// 10 PUSH peers into one PULL.
+    FanIn,
+}
+
+#[derive(Clone, Debug)]
+struct Workload {
+    id: String,
+    title: String,
+    kind: Kind,
+    transport: &'static str,
+    size: usize,
+    count: u64,
+    libs: Vec<Lib>,
+}
+
+const FAN_IN_PEERS: usize = 10;
+
+fn size_name(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 && s % (1 << 20) == 0 => format!("{}m", s >> 20),
+        s if s >= 1 << 10 && s % (1 << 10) == 0 => format!("{}k", s >> 10),
+        s => s.to_string(),
+    }
+}
+
+fn size_title(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 && s % (1 << 20) == 0 => format!("{} MiB", s >> 20),
+        s if s >= 1 << 10 && s % (1 << 10) == 0 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
+
+fn workloads(scale: f64) -> Vec<Workload> {
+    let n = |c: u64| ((c as f64 * scale) as u64).max(10);
+    let mut v = Vec::new();
+    let sizes = [
+        (32usize, 5_000_000u64),
+        (1024, 500_000),
+        (64 * 1024, 50_000),
+        (1024 * 1024, 5_000),
+    ];
+    for transport in ["tcp", "ipc", "inproc"] {
+        for &(size, count) in &sizes {
+            let libs = if transport == "inproc" {
+                vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw]
+            } else {
+                Lib::ALL.to_vec()
+            };
+            v.push(Workload {
+                id: format!("thr-{transport}-{}", size_name(size)),
+                title: format!("PUSH/PULL {transport} {}", size_title(size)),
+                kind: Kind::Thr,
+                transport,
+                size,
+                count: n(count),
+                libs,
+            });
+        }
+    }
+    v.push(Workload {
+        id: "cs-tcp-32".into(),
+        title: "CLIENT/SERVER tcp 32 B".into(),
+        kind: Kind::CsThr,
+        transport: "tcp",
+        size: 32,
+        count: n(5_000_000),
+        libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw],
+    });
+    v.push(Workload {
+        id: "fanin-tcp-32".into(),
+        title: format!("fan-in {FAN_IN_PEERS} PUSH → PULL tcp 32 B"),
+        kind: Kind::FanIn,
+        transport: "tcp",
+        size: 32,
+        count: n(5_000_000),
+        libs: Lib::ALL.to_vec(),
+    });
+    for transport in ["tcp", "ipc", "inproc"] {
+        let libs = if transport == "inproc" {
+            vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw]
+        } else {
+            Lib::ALL.to_vec()
+        };
+        v.push(Workload {
+            id: format!("lat-{transport}-64"),
+            title: format!("round trip {transport} 64 B"),
+            kind: Kind::Lat,
+            transport,
+            size: 64,
+            count: n(20_000),
+            libs,
+        });
+    }
+    v
+}
+
+/// One run's numbers.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    /// msg/s (throughput) or p50 round trip µs (latency).
+    value: f64,
+    /// p99 round trip µs (latency only).
+    p99: f64,
+    /// CPU seconds (user + sys, both processes) per million messages
+    /// (throughput) or round trips (latency).
+    cpu_per_m: f64,
+}
+
+/// A child's stdout, line by line, from a reader thread.
+struct Lines {
+    rx: Receiver<String>,
+    got: Vec<String>,
+}
+
+impl Lines {
+    fn of(child: &mut Child) -> Lines {
+        let (tx, rx) = mpsc::channel();
+        let out = child.stdout.take().expect("stdout is piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            rx,
+            got: Vec::new(),
+        }
+    }
+
+    /// Waits (until `deadline`) for a line starting with `prefix`.
+    fn wait_for(&mut self, prefix: &str, deadline: Instant) -> Option<String> {
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let line = self.rx.recv_timeout(left).ok()?;
+            self.got.push(line.clone());
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return Some(rest.trim().to_owned());
+            }
+        }
+    }
+
+    /// Everything the child printed (call after it exited).
+    fn rest(mut self) -> Vec<String> {
+        while let Ok(line) = self.rx.recv_timeout(Duration::from_secs(5)) {
+            self.got.push(line);
+        }
+        self.got
+    }
+}
+
+fn field(lines: &[String], prefix: &str) -> Option<f64> {
+    lines.iter().find_map(|l| {
+        l.strip_prefix(prefix)?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    })
+}
+
+fn cpu_of(lines: &[String]) -> Option<f64> {
+    lines.iter().find_map(|l| {
+        let mut it = l.strip_prefix("cpu: ")?.split_whitespace();
+        let user: f64 = it.next()?.parse().ok()?;
+        let sys: f64 = it.next()?.parse().ok()?;
+        Some(user + sys)
+    })
+}
+
+struct Runner {
+    perf: PathBuf,
+    seq: u32,
+}
+
+impl Runner {
+    fn command(&self, lib: Lib, tool: &str) -> Command {
+        let mut c = Command::new(&self.perf);
+        c.arg(lib.arg())
+            .arg(tool)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn extra_args(lib: Lib, w: &Workload) -> Vec<String> {
+        let mut a = Vec::new();
+        match (w.kind, lib) {
+            (Kind::CsThr, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
+            (Kind::Lat, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
+            (Kind::Lat, Lib::Zmqrs) => a.extend(["--pattern", "req-rep"]),
+            _ => {}
+        }
+        let mut a: Vec<String> = a.into_iter().map(String::from).collect();
+        if w.kind == Kind::FanIn {
+            a.push("--peers".into());
+            a.push(FAN_IN_PEERS.to_string());
+        }
+        a
+    }
+
+    fn endpoint(&mut self, transport: &str) -> (String, Option<PathBuf>) {
+        self.seq += 1;
+        match transport {
+            "tcp" => ("tcp://127.0.0.1:0".into(), None),
+            _ => {
+                let path = std::env::temp_dir().join(format!(
+                    "oxmq-compare-{}-{}.sock",
+                    std::process::id(),
+                    self.seq
+                ));
+                (format!("ipc://{}", path.display()), Some(path))
+            }
+        }
+    }
+
+    fn run(&mut self, lib: Lib, w: &Workload) -> Result<Sample, String> {
+        let deadline = Instant::now() + RUN_DEADLINE;
+        let lat = w.kind == Kind::Lat;
+        let extra = Self::extra_args(lib, w);
+        let size = w.size.to_string();
+        let count = w.count.to_string();
+        if w.transport == "inproc" {
+            let tool = if lat { "inproc_lat" } else { "inproc_thr" };
+            let mut cmd = self.command(lib, tool);
+            cmd.args([&size, &count]).args(&extra);
+            let mut child = cmd.spawn().map_err(|e| format!("spawn {tool}: {e}"))?;
+            let lines = Lines::of(&mut child);
+            wait_all(&mut [(tool, &mut child)], deadline)?;
+            let out = lines.rest();
+            return sample(&out, &[], lat, w.count);
+        }
+        let (local_tool, remote_tool) = if lat {
+            ("local_lat", "remote_lat")
+        } else {
+            ("local_thr", "remote_thr")
+        };
+        let (ep, ipc_path) = self.endpoint(w.transport);
+        let mut lcmd = self.command(lib, local_tool);
+        lcmd.args([&ep, &size, &count])
+            .args(&extra)
+            .arg("--announce");
+        let mut local = lcmd
+            .spawn()
+            .map_err(|e| format!("spawn {local_tool}: {e}"))?;
+        let mut llines = Lines::of(&mut local);
+        let Some(bound) = llines.wait_for("endpoint: ", deadline) else {
+            let _ = local.kill();
+            let _ = local.wait();
+            return Err(format!("{local_tool} did not announce its endpoint"));
+        };
+        let mut rcmd = self.command(lib, remote_tool);
+        rcmd.args([&bound, &size, &count]).args(&extra);
+        let mut remote = match rcmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = local.kill();
+                let _ = local.wait();
+                return Err(format!("spawn {remote_tool}: {e}"));
+            }
+        };
+        let rlines = Lines::of(&mut remote);
+        let res = wait_all(
+            &mut [(local_tool, &mut local), (remote_tool, &mut remote)],
+            deadline,
+        );
+        if let Some(p) = ipc_path {
+            let _ = std::fs::remove_file(p);
+        }
+        res?;
+        let (lout, rout) = (llines.rest(), rlines.rest());
+        if lat {
+            sample(&rout, &lout, true, w.count)
+        } else {
+            sample(&lout, &rout, false, w.count)
+        }
+    }
+}
+
+/// Waits for every child to exit successfully, killing all at the deadline
+/// or when one fails.
+fn wait_all(children: &mut [(&str, &mut Child)], mut deadline: Instant) -> Result<(), String> {
+    let mut done = vec![false; children.len()];
+    let mut graced = false;
+    let mut failure = None;
+    while done.iter().any(|d| !d) {
+        for (i, (name, c)) in children.iter_mut().enumerate() {
+            if done[i] {
+                continue;
+            }
+            match c.try_wait() {
+                Ok(Some(status)) => {
+                    done[i] = true;
+                    if !status.success() && failure.is_none() {
+                        failure = Some(format!("{name} failed: {status}"));
+                    }
+                    if status.success() && !graced {
+                        graced = true;
+                        deadline = deadline.min(Instant::now() + GRACE);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    done[i] = true;
+                    failure.get_or_insert(format!("wait: {e}"));
+                }
+            }
+        }
+        if failure.is_some() || Instant::now() >= deadline {
+            let mut killed = Vec::new();
+            for (i, (name, c)) in children.iter_mut().enumerate() {
+                if !done[i] {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                    killed.push(name.to_string());
+                }
+            }
+            let why = failure.unwrap_or_else(|| {
+                if graced {
+                    format!("still running {GRACE:?} after its peer exited")
+                } else {
+                    format!("still running after {RUN_DEADLINE:?}")
+                }
+            });
+            return Err(format!("{why}; killed: {}", killed.join(", ")));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+/// Reads a sample from the measuring process's output (`main`) and the
+/// other process's (`other`, for its CPU time).
+fn sample(main: &[String], other: &[String], lat: bool, count: u64) -> Result<Sample, String> {
+    let value = if lat {
+        field(main, "p50 latency: ")
+    } else {
+        field(main, "mean throughput: ")
+    }
+    .ok_or_else(|| format!("no result in output: {main:?}"))?;
+    let p99 = if lat {
+        field(main, "p99 latency: ").unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    };
+    let cpu = cpu_of(main).unwrap_or(0.0) + cpu_of(other).unwrap_or(0.0);
+    Ok(Sample {
+        value,
+        p99,
+        cpu_per_m: cpu / count as f64 * 1e6,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.retain(|x| !x.is_nan());
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn fmt_rate(x: Option<f64>) -> String {
+    match x {
+        None => "–".into(),
+        Some(x) if x >= 1e6 => format!("{:.2} M", x / 1e6),
+        Some(x) if x >= 1e3 => format!("{:.1} k", x / 1e3),
+        Some(x) => format!("{x:.0}"),
+    }
+}
+
+fn fmt_us(x: Option<f64>) -> String {
+    match x {
+        None => "–".into(),
+        Some(x) if x >= 100.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.1}"),
+    }
+}
+
+fn fmt_ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "–".into(),
+    }
+}
+
+fn fmt_cpu(x: Option<f64>) -> String {
+    match x {
+        None => "–".into(),
+        Some(x) if x >= 10.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.2}"),
+    }
+}
+
+type Results = BTreeMap<(usize, Lib), Vec<Sample>>;
+
+fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
+    let peers = [Lib::Libzmq, Lib::Zmqrs, Lib::Raw];
+    let mut s = String::new();
+    if lat {
+        s.push_str("| workload | oxmq p50 µs | libzmq | zmq.rs | floor | oxmq÷libzmq | oxmq÷zmq.rs | oxmq÷floor | p99 µs oxmq / libzmq / zmq.rs / floor | CPU s per M round trips oxmq / libzmq / zmq.rs / floor |\n");
+    } else {
+        s.push_str("| workload | oxmq msg/s | libzmq | zmq.rs | floor | oxmq÷libzmq | oxmq÷zmq.rs | oxmq÷floor | CPU s per M msgs oxmq / libzmq / zmq.rs / floor |\n");
+    }
+    s.push_str(if lat {
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+    } else {
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+    });
+    for (i, w) in ws.iter().enumerate() {
+        if (w.kind == Kind::Lat) != lat {
+            continue;
+        }
+        let med = |lib: Lib, f: fn(&Sample) -> f64| {
+            results
+                .get(&(i, lib))
+                .and_then(|v| median(v.iter().map(f).collect()))
+        };
+        let val = |lib| med(lib, |x| x.value);
+        let ox = val(Lib::Oxmq);
+        let fmt = if lat { fmt_us } else { fmt_rate };
+        let mut row = format!("| {} | {}", w.title, fmt(ox));
+        for p in peers {
+            row.push_str(&format!(" | {}", fmt(val(p))));
+        }
+        for p in peers {
+            row.push_str(&format!(" | {}", fmt_ratio(ox, val(p))));
+        }
+        if lat {
+            let p99: Vec<String> = Lib::ALL
+                .iter()
+                .map(|&l| fmt_us(med(l, |x| x.p99)))
+                .collect();
+            row.push_str(&format!(" | {}", p99.join(" / ")));
+        }
+        let cpu: Vec<String> = Lib::ALL
+            .iter()
+            .map(|&l| fmt_cpu(med(l, |x| x.cpu_per_m)))
+            .collect();
+        row.push_str(&format!(" | {} |\n", cpu.join(" / ")));
+        s.push_str(&row);
+    }
+    s
+}
+
+fn perf_binary() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("OXMQ_PERF_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    // The bench runs from <target>/release/deps/compare-<hash>.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .ok_or("cannot locate the target directory")?;
+    let perf = dir.join("perf");
+    if perf.exists() {
+        Ok(perf)
+    } else {
+        Err(format!(
+            "{} not found: run `cargo build --release -p oxmq-perf` first (same CARGO_TARGET_DIR), or set OXMQ_PERF_BIN",
+            perf.display()
+        ))
+    }
+}
+
+fn shell(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut rounds = 5usize;
+    let mut scale = 1.0f64;
+    let mut filters: Vec<String> = Vec::new();
+    let mut libs: Vec<Lib> = Lib::ALL.to_vec();
+    let mut list = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next().cloned().unwrap_or_else(|| {
+                eprintln!("{name} needs a value");
+                std::process::exit(2)
+            })
+        };
+        match a.as_str() {
+            "--rounds" => rounds = value("--rounds").parse().expect("--rounds N"),
+            "--scale" => scale = value("--scale").parse().expect("--scale F"),
+            "--filter" => filters = value("--filter").split(',').map(String::from).collect(),
+            "--libs" => {
+                libs = value("--libs")
+                    .split(',')
+                    .map(|l| {
+                        *Lib::ALL
+                            .iter()
+                            .find(|x| x.arg() == l)
+                            .unwrap_or_else(|| panic!("unknown lib {l}"))
+                    })
+                    .collect()
+            }
+            "--list" => list = true,
+            "--bench" => {} // added by `cargo bench`
+            other => {
+                eprintln!("unknown argument {other}; see benches/README.md");
+                std::process::exit(2);
+            }
+        }
+    }
+    let ws: Vec<Workload> = workloads(scale)
+        .into_iter()
+        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.id.contains(f.as_str())))
+        .collect();
+    if list {
+        for w in &ws {
+            println!("{}\t{}\t{} x {} B", w.id, w.title, w.count, w.size);
+        }
+        return;
+    }
+    let perf = match perf_binary() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let started = Instant::now();
+    let date = shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let commit = shell("git", &["rev-parse", "--short", "HEAD"]);
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut runner = Runner { perf, seq: 0 };
+    let mut results: Results = BTreeMap::new();
+    let mut failures: Vec<String> = Vec::new();
+    for (i, w) in ws.iter().enumerate() {
+        let wl: Vec<Lib> = w
+            .libs
+            .iter()
+            .copied()
+            .filter(|l| libs.contains(l))
+            .collect();
+        for round in 1..=rounds {
+            for &lib in &wl {
+                match runner.run(lib, w) {
+                    Ok(s) => {
+                        let v = if w.kind == Kind::Lat {
+                            format!("p50 {:.1} µs p99 {:.1} µs", s.value, s.p99)
+                        } else {
+                            format!("{} msg/s", fmt_rate(Some(s.value)))
+                        };
+                        eprintln!(
+                            "[{}] round {round} {}: {v}, {:.2} CPU s/M",
+                            w.id,
+                            lib.title(),
+                            s.cpu_per_m
+                        );
+                        results.entry((i, lib)).or_default().push(s);
+                    }
+                    Err(e) => {
+                        let f = format!("{} round {round} {}: {e}", w.id, lib.title());
+                        eprintln!("[FAILED] {f}");
+                        failures.push(f);
+                    }
+                }
+            }
+        }
+    }
+    let mins = started.elapsed().as_secs_f64() / 60.0;
+    println!(
+        "Comparison run {date}, commit {commit}, {cpus} CPUs, load before {}; {rounds} rounds, medians; {mins:.1} min.\n",
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    if ws.iter().any(|w| w.kind != Kind::Lat) {
+        println!("Throughput (msg/s; ratio > 1: oxmq faster):\n");
+        println!("{}", table(&ws, &results, false));
+    }
+    if ws.iter().any(|w| w.kind == Kind::Lat) {
+        println!("Round trip (p50 µs; ratio < 1: oxmq faster):\n");
+        println!("{}", table(&ws, &results, true));
+    }
+    let counts: Vec<String> = ws.iter().map(|w| format!("{} {}", w.id, w.count)).collect();
+    println!("Counts: {}.", counts.join(", "));
+    if !failures.is_empty() {
+        println!("\nFailed runs (not in the medians):\n");
+        for f in &failures {
+            println!("- {f}");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The command line shared by the `perf` binary and the root examples.
+//!
+//! ```text
+//! perf <oxmq|libzmq|zmqrs|raw> <tool> <args as libzmq's tool> [options]
+//!   local_thr  <bind-to> <message-size> <message-count>
+//!   remote_thr <connect-to> <message-size> <message-count>
+//!   local_lat  <bind-to> <message-size> <roundtrip-count>
+//!   remote_lat <connect-to> <message-size> <roundtrip-count>
+//!   inproc_thr <message-size> <message-count>
+//!   inproc_lat <message-size> <roundtrip-count>
+//! options:
+//!   --pattern push-pull|client-server|req-rep
+//!   --peers N        remote_thr: N sending sockets sharing the count (fan-in);
+//!                    raw local_thr: accept N streams
+//!   --announce       local sides print `endpoint: <bound endpoint>` first
+//!   --timeout-ms MS  bound every wait (default: wait for ever)
+//! ```
+//!
+//! Every tool ends with a `cpu: <user> <sys> [s]` line.
+
+use crate::{report, Config, Pattern, PerfResult};
+use std::io::Write;
+use std::time::Duration;
+
+/// Which library's side to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lib {
+    /// [`crate::oxmq_side`].
+    Oxmq,
+    /// [`crate::libzmq_side`].
+    Libzmq,
+    /// [`crate::zmqrs_side`].
+    Zmqrs,
+    /// [`crate::raw_side`].
+    Raw,
+}
+
+impl Lib {
+    /// Parses `oxmq`, `libzmq`, `zmqrs` or `raw`.
+    pub fn parse(s: &str) -> Option<Lib> {
+        match s {
+            "oxmq" => Some(Lib::Oxmq),
+            "libzmq" => Some(Lib::Libzmq),
+            "zmqrs" => Some(Lib::Zmqrs),
+            "raw" => Some(Lib::Raw),
+            _ => None,
+        }
+    }
+}
+
+const TOOLS: [&str; 6] = [
+    "local_thr",
+    "remote_thr",
+    "local_lat",
+    "remote_lat",
+    "inproc_thr",
+    "inproc_lat",
+];
+
+const OPTIONS: &str =
+    "options: --pattern push-pull|client-server|req-rep  --peers N  --announce  --timeout-ms MS";
+
+fn usage(prog: &str) -> String {
+    format!(
+        "usage: {prog} <local_thr|remote_thr|local_lat|remote_lat> <endpoint> <message-size> <count> [options]\n\
+         \x20      {prog} <inproc_thr|inproc_lat> <message-size> <count> [options]\n{OPTIONS}"
+    )
+}
+
+fn tool_usage(tool: &str) -> String {
+    let args = match tool {
+        "local_thr" => "<bind-to> <message-size> <message-count>",
+        "remote_thr" => "<connect-to> <message-size> <message-count>",
+        "local_lat" => "<bind-to> <message-size> <roundtrip-count>",
+        "remote_lat" => "<connect-to> <message-size> <roundtrip-count>",
+        "inproc_thr" => "<message-size> <message-count>",
+        _ => "<message-size> <roundtrip-count>",
+    };
+    format!("usage: {tool} {args} [options]\n{OPTIONS}")
+}
+
+/// Runs `perf <lib> <tool> ...`; returns the process exit code.
+pub fn perf_main(args: impl IntoIterator<Item = String>) -> i32 {
+    let args: Vec<String> = args.into_iter().collect();
+    let prog = "perf <oxmq|libzmq|zmqrs|raw>";
+    let Some(lib) = args.first().and_then(|a| Lib::parse(a)) else {
+        eprintln!("{}", usage(prog));
+        return 2;
+    };
+    let Some(tool) = args.get(1).filter(|t| TOOLS.contains(&t.as_str())) else {
+        eprintln!("{}", usage(prog));
+        return 2;
+    };
+    run_tool(lib, tool, &args[2..])
+}
+
+/// Runs one of oxmq's tools (`examples/<tool>.rs`) with the process's
+/// arguments; returns the exit code.
+pub fn example_main(tool: &str) -> i32 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    run_tool(Lib::Oxmq, tool, &args)
+}
+
+struct Parsed {
+    cfg: Config,
+    announce: bool,
+}
+
+fn parse(tool: &str, args: &[String]) -> Result<Parsed, String> {
+    let mut pos = Vec::new();
+    let mut cfg = Config::new(String::new(), 0, 0);
+    let mut announce = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--pattern" => {
+                let v = it.next().ok_or("--pattern needs a value")?;
+                cfg.pattern = Some(Pattern::parse(v).ok_or(format!("unknown pattern {v}"))?);
+            }
+            "--peers" => {
+                let v = it.next().ok_or("--peers needs a value")?;
+                cfg.peers = v.parse().map_err(|_| format!("bad --peers {v}"))?;
+            }
+            "--timeout-ms" => {
+                let v = it.next().ok_or("--timeout-ms needs a value")?;
+                let ms: u64 = v.parse().map_err(|_| format!("bad --timeout-ms {v}"))?;
+                cfg.timeout = Some(Duration::from_millis(ms));
+            }
+            "--announce" => announce = true,
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            _ => pos.push(a.clone()),
+        }
+    }
+    let inproc = tool.starts_with("inproc");
+    let want = if inproc { 2 } else { 3 };
+    if pos.len() != want {
+        return Err(format!("{tool} takes {want} arguments, got {}", pos.len()));
+    }
+    if !inproc {
+        cfg.endpoint = pos.remove(0);
+    }
+    cfg.size = pos[0]
+        .parse()
+        .map_err(|_| format!("bad message size {}", pos[0]))?;
+    cfg.count = pos[1]
+        .parse()
+        .map_err(|_| format!("bad count {}", pos[1]))?;
+    Ok(Parsed { cfg, announce })
+}
+
+fn run_tool(lib: Lib, tool: &str, args: &[String]) -> i32 {
+    let parsed = match parse(tool, args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{tool}: {e}\n{}", tool_usage(tool));
+            return 2;
+        }
+    };
+    match dispatch(lib, tool, &parsed) {
+        Ok(out) => {
+            print!("{out}{}", report::cpu());
+            let _ = std::io::stdout().flush();
+            0
+        }
+        Err(e) => {
+            eprintln!("{tool}: {e}");
+            1
+        }
+    }
+}
+
+fn dispatch(lib: Lib, tool: &str, p: &Parsed) -> PerfResult<String> {
+    let cfg = &p.cfg;
+    let announce = p.announce;
+    let mut on_bound = |ep: &str| {
+        if announce {
+            print!("{}", report::endpoint(ep));
+            let _ = std::io::stdout().flush();
+        }
+    };
+    use crate::{libzmq_side as lz, oxmq_side as ox, raw_side as raw, zmqrs_side as zr};
+    Ok(match (tool, lib) {
+        ("local_thr", Lib::Oxmq) => report::throughput(&ox::local_thr(cfg, &mut on_bound)?),
+        ("local_thr", Lib::Libzmq) => report::throughput(&lz::local_thr(cfg, &mut on_bound)?),
+        ("local_thr", Lib::Zmqrs) => report::throughput(&zr::local_thr(cfg, &mut on_bound)?),
+        ("local_thr", Lib::Raw) => report::throughput(&raw::local_thr(cfg, &mut on_bound)?),
+        ("remote_thr", Lib::Oxmq) => ox::remote_thr(cfg).map(|()| String::new())?,
+        ("remote_thr", Lib::Libzmq) => lz::remote_thr(cfg).map(|()| String::new())?,
+        ("remote_thr", Lib::Zmqrs) => zr::remote_thr(cfg).map(|()| String::new())?,
+        ("remote_thr", Lib::Raw) => raw::remote_thr(cfg).map(|()| String::new())?,
+        ("local_lat", Lib::Oxmq) => ox::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
+        ("local_lat", Lib::Libzmq) => lz::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
+        ("local_lat", Lib::Zmqrs) => zr::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
+        ("local_lat", Lib::Raw) => raw::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
+        ("remote_lat", Lib::Oxmq) => report::latency(&ox::remote_lat(cfg)?),
+        ("remote_lat", Lib::Libzmq) => report::latency(&lz::remote_lat(cfg)?),
+        ("remote_lat", Lib::Zmqrs) => report::latency(&zr::remote_lat(cfg)?),
+        ("remote_lat", Lib::Raw) => report::latency(&raw::remote_lat(cfg)?),
+        ("inproc_thr", Lib::Oxmq) => report::throughput(&ox::inproc_thr(cfg)?),
+        ("inproc_thr", Lib::Libzmq) => report::throughput(&lz::inproc_thr(cfg)?),
+        ("inproc_thr", Lib::Raw) => report::throughput(&raw::inproc_thr(cfg)?),
+        ("inproc_lat", Lib::Oxmq) => report::latency(&ox::inproc_lat(cfg)?),
+        ("inproc_lat", Lib::Libzmq) => report::latency(&lz::inproc_lat(cfg)?),
+        ("inproc_lat", Lib::Raw) => report::latency(&raw::inproc_lat(cfg)?),
+        ("inproc_thr" | "inproc_lat", Lib::Zmqrs) => {
+            return Err("zmq.rs has no inproc transport".into())
+        }
+        (t, _) => return Err(format!("unknown tool {t}").into()),
+    })
+}

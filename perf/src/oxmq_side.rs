@@ -1,0 +1,193 @@
+//! oxmq's side: PUSH/PULL or CLIENT/SERVER throughput, CLIENT/SERVER
+//! latency, with the blocking API. Payloads are one `Bytes` cloned per
+//! message (oxmq's zero-copy send); receivers check every message's size.
+
+use crate::{
+    check_size, inproc_name, join, Config, LatResult, LatTimer, Pattern, PerfResult, ThrResult,
+};
+use bytes::Bytes;
+use oxmq::{Client, Pull, Push, Server, SocketOptions};
+use std::time::Instant;
+
+fn options(cfg: &Config) -> SocketOptions {
+    // Default HWMs (1000); linger for ever unless a hang guard is set.
+    SocketOptions::default()
+        .linger(cfg.timeout)
+        .rcvtimeo(cfg.timeout)
+        .sndtimeo(cfg.timeout)
+}
+
+fn thr_pattern(cfg: &Config) -> PerfResult<Pattern> {
+    match cfg.pattern.unwrap_or(Pattern::PushPull) {
+        Pattern::ReqRep => Err("oxmq has no REQ/REP yet: use push-pull or client-server".into()),
+        p => Ok(p),
+    }
+}
+
+fn lat_pattern(cfg: &Config) -> PerfResult<()> {
+    match cfg.pattern.unwrap_or(Pattern::ClientServer) {
+        Pattern::ClientServer => Ok(()),
+        p => Err(format!("oxmq latency supports client-server only, not {p}").into()),
+    }
+}
+
+/// Binds, receives `cfg.count` messages of `cfg.size` bytes (PULL or
+/// SERVER), clock from the first message to the last. `on_bound` gets the
+/// bound endpoint (real port) before the first receive.
+pub fn local_thr(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<ThrResult> {
+    match thr_pattern(cfg)? {
+        Pattern::ClientServer => {
+            let server = Server::with_options(options(cfg));
+            on_bound(&server.bind(&cfg.endpoint)?);
+            let res = receive(cfg, || Ok(server.blocking_recv()?.1.len()));
+            server.blocking_close();
+            res
+        }
+        _ => {
+            let pull = Pull::with_options(options(cfg));
+            on_bound(&pull.bind(&cfg.endpoint)?);
+            let res = receive(cfg, || Ok(pull.blocking_recv()?.byte_len()));
+            pull.blocking_close();
+            res
+        }
+    }
+}
+
+fn receive(cfg: &Config, mut recv: impl FnMut() -> PerfResult<usize>) -> PerfResult<ThrResult> {
+    if cfg.count == 0 {
+        return Ok(ThrResult {
+            size: cfg.size,
+            count: 0,
+            elapsed: Default::default(),
+        });
+    }
+    let mut next = |got: u64| -> PerfResult<()> {
+        let n = recv().map_err(|e| format!("oxmq: after {got} of {} messages: {e}", cfg.count))?;
+        check_size(n, cfg.size)
+    };
+    next(0)?;
+    let start = Instant::now();
+    for got in 1..cfg.count {
+        next(got)?;
+    }
+    Ok(ThrResult {
+        size: cfg.size,
+        count: cfg.count,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Connects `cfg.peers` sockets (PUSH or CLIENT, one thread each), sends
+/// `cfg.count` messages between them, and returns once every message has
+/// left (close with linger).
+pub fn remote_thr(cfg: &Config) -> PerfResult<()> {
+    let pattern = thr_pattern(cfg)?;
+    let payload = Bytes::from(vec![0u8; cfg.size]);
+    if cfg.peers <= 1 {
+        return send_all(cfg, pattern, payload, cfg.count);
+    }
+    let handles: Vec<_> = (0..cfg.peers)
+        .map(|i| {
+            let cfg = cfg.clone();
+            let payload = payload.clone();
+            let n = cfg.share_of(i);
+            std::thread::spawn(move || send_all(&cfg, pattern, payload, n))
+        })
+        .collect();
+    for h in handles {
+        join(h)?;
+    }
+    Ok(())
+}
+
+fn send_all(cfg: &Config, pattern: Pattern, payload: Bytes, n: u64) -> PerfResult<()> {
+    match pattern {
+        Pattern::ClientServer => {
+            let client = Client::with_options(options(cfg));
+            client.connect(&cfg.endpoint)?;
+            for _ in 0..n {
+                client.blocking_send(payload.clone())?;
+            }
+            client.blocking_close();
+        }
+        _ => {
+            let push = Push::with_options(options(cfg));
+            push.connect(&cfg.endpoint)?;
+            for _ in 0..n {
+                push.blocking_send(payload.clone())?;
+            }
+            push.blocking_close();
+        }
+    }
+    Ok(())
+}
+
+/// Binds a SERVER and echoes `cfg.count` messages to their senders.
+pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()> {
+    lat_pattern(cfg)?;
+    let server = Server::with_options(options(cfg));
+    on_bound(&server.bind(&cfg.endpoint)?);
+    for _ in 0..cfg.count {
+        let (id, msg) = server.blocking_recv()?;
+        check_size(msg.len(), cfg.size)?;
+        server.blocking_send(id, msg)?;
+    }
+    server.blocking_close();
+    Ok(())
+}
+
+/// Connects a CLIENT and times `cfg.count` round trips of `cfg.size` bytes.
+pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
+    lat_pattern(cfg)?;
+    let client = Client::with_options(options(cfg));
+    client.connect(&cfg.endpoint)?;
+    let payload = Bytes::from(vec![0u8; cfg.size]);
+    let mut timer = LatTimer::start(cfg.count);
+    for _ in 0..cfg.count {
+        client.blocking_send(payload.clone())?;
+        check_size(client.blocking_recv()?.len(), cfg.size)?;
+        timer.lap();
+    }
+    let res = timer.finish(cfg.size);
+    client.blocking_close();
+    Ok(res)
+}
+
+/// Both throughput sides in one process over `inproc://`.
+pub fn inproc_thr(cfg: &Config) -> PerfResult<ThrResult> {
+    let mut cfg = cfg.clone();
+    cfg.endpoint = inproc_name("oxmq-thr");
+    let mut sender = None;
+    let res = local_thr(&cfg, &mut |ep| {
+        let mut c = cfg.clone();
+        c.endpoint = ep.to_owned();
+        sender = Some(std::thread::spawn(move || remote_thr(&c)));
+    })?;
+    if let Some(h) = sender {
+        join(h)?;
+    }
+    Ok(res)
+}
+
+/// Both latency sides in one process over `inproc://`.
+pub fn inproc_lat(cfg: &Config) -> PerfResult<LatResult> {
+    let mut cfg = cfg.clone();
+    cfg.endpoint = inproc_name("oxmq-lat");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let c = cfg.clone();
+    let echo = std::thread::spawn(move || {
+        local_lat(&c, &mut |ep| {
+            let _ = tx.send(ep.to_owned());
+        })
+    });
+    let Ok(ep) = rx.recv() else {
+        return Err(join(echo)
+            .err()
+            .unwrap_or_else(|| "echo side did not bind".into()));
+    };
+    cfg.endpoint = ep;
+    // On error the echo thread is left behind (it may wait for ever).
+    let res = remote_lat(&cfg)?;
+    join(echo)?;
+    Ok(res)
+}
