@@ -108,6 +108,15 @@ impl Message {
         }
     }
 
+    /// The single frame of a one-frame message, or the message back.
+    pub(crate) fn try_into_single(self) -> Result<Bytes, Message> {
+        match self.frames {
+            Frames::One(b) => Ok(b),
+            Frames::Many(mut v) if v.len() == 1 => Ok(v.pop().unwrap_or_default()),
+            frames => Err(Message { frames }),
+        }
+    }
+
     /// The first frame.
     pub fn first(&self) -> &Bytes {
         &self.frames()[0]

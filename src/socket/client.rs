@@ -91,13 +91,17 @@ impl Client {
 /// are discarded on arrival); should one slip through, its frames are
 /// joined rather than lost.
 pub(crate) fn single(m: Message) -> Bytes {
-    match m.into_single() {
-        Some(b) => b,
-        None => unreachable_multipart(),
+    match m.try_into_single() {
+        Ok(b) => b,
+        Err(m) => join_frames(&m),
     }
 }
 
 #[cold]
-fn unreachable_multipart() -> Bytes {
-    Bytes::new()
+fn join_frames(m: &Message) -> Bytes {
+    let mut joined = bytes::BytesMut::with_capacity(m.byte_len());
+    for f in m.frames() {
+        joined.extend_from_slice(f);
+    }
+    joined.freeze()
 }
