@@ -5,15 +5,14 @@
 mod support;
 
 use bytes::Bytes;
-use oxmq::{Client, Error, Monitor, Pull, Push, Server, SocketEvent, SocketOptions};
+use oxmq::{Client, Error, Pull, Push, Server, SocketEvent, SocketOptions};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{wait_event, GUARD};
 
-/// Hang guard for every blocking call: generous, never reached when the
-/// library works.
-const GUARD: Duration = Duration::from_secs(10);
-
+/// Options with `GUARD` (generous, never reached when the library works)
+/// as the hang guard of every blocking call.
 fn opts() -> SocketOptions {
     SocketOptions::default()
         .sndtimeo(Some(GUARD))
@@ -81,19 +80,6 @@ fn assert_same(got: &[u8], want: &[u8], what: &str) {
             got[i],
             want[i]
         );
-    }
-}
-
-/// Waits (bounded by GUARD) for the first event matching `pred`.
-fn wait_event(m: &Monitor, what: &str, pred: impl Fn(&SocketEvent) -> bool) -> SocketEvent {
-    let deadline = Instant::now() + GUARD;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match m.blocking_next(Some(left)) {
-            Some(e) if pred(&e) => return e,
-            Some(_) => {}
-            None => panic!("no {what} event within {GUARD:?}"),
-        }
     }
 }
 

@@ -6,35 +6,20 @@
 mod support;
 
 use bytes::Bytes;
-use oxmq::{Client, Error, Monitor, Pull, Push, RoutingId, Server, SocketEvent, SocketOptions};
+use oxmq::{Client, Error, Pull, Push, RoutingId, Server, SocketEvent, SocketOptions};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{all_transports, inproc_ep, ipc_ep, tcp_ep};
+use support::{all_transports, inproc_ep, ipc_ep, tcp_ep, wait_event, GUARD};
 
-/// Hang guard for every blocking call: generous, never reached when the
-/// library works.
-const GUARD: Duration = Duration::from_secs(10);
-
+/// Options with `GUARD` (generous, never reached when the library works)
+/// as the hang guard of every blocking call.
 fn opts() -> SocketOptions {
     SocketOptions::default()
         .sndtimeo(Some(GUARD))
         .rcvtimeo(Some(GUARD))
         .reconnect_ivl(Duration::from_millis(10))
-}
-
-/// Waits (bounded by GUARD) for the first event matching `pred`.
-fn wait_event(m: &Monitor, what: &str, pred: impl Fn(&SocketEvent) -> bool) -> SocketEvent {
-    let deadline = Instant::now() + GUARD;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match m.blocking_next(Some(left)) {
-            Some(e) if pred(&e) => return e,
-            Some(_) => {}
-            None => panic!("no {what} event within {GUARD:?}"),
-        }
-    }
 }
 
 fn num(i: u32) -> Vec<u8> {

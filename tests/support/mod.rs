@@ -1,7 +1,28 @@
-//! Helpers shared by the integration tests: unique endpoints per transport.
+//! Helpers shared by the integration tests: unique endpoints per
+//! transport, monitor waits, test payloads.
 #![allow(dead_code)]
 
+pub mod payloads;
+
+use oxmq::{Monitor, SocketEvent};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Hang guard for waits in tests.
+pub const GUARD: Duration = Duration::from_secs(10);
+
+/// Waits (bounded by `GUARD`) for the first event matching `pred`.
+pub fn wait_event(m: &Monitor, what: &str, pred: impl Fn(&SocketEvent) -> bool) -> SocketEvent {
+    let deadline = Instant::now() + GUARD;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match m.blocking_next(Some(left)) {
+            Some(e) if pred(&e) => return e,
+            Some(_) => {}
+            None => panic!("no {what} event within {GUARD:?}"),
+        }
+    }
+}
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
