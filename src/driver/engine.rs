@@ -39,8 +39,15 @@ const MAX_BATCH: usize = 1024;
 /// Frames up to this size are copied into the write buffer; larger ones
 /// are written from their own `Bytes`.
 const INLINE_MAX: usize = 8 * 1024;
-/// Smallest free space kept in the read buffer before each read.
-const READ_CHUNK: usize = 64 * 1024;
+/// Free space made in the read buffer before a read: starts small (idle
+/// connections stay cheap) and doubles after every read that filled it,
+/// up to `READ_CHUNK_MAX`; halves again after reads that used under a
+/// quarter of it.
+const READ_CHUNK: usize = 16 * 1024;
+/// Upper bound of the read chunk. Large read buffers also make the
+/// allocator keep (rather than return to the kernel and fault in again)
+/// the memory of frames the application has consumed.
+const READ_CHUNK_MAX: usize = 256 * 1024;
 /// Cap on what one partial frame may make the reader reserve at once.
 const MAX_RESERVE: usize = 4 * 1024 * 1024;
 /// Most slices in one vectored write.
@@ -380,6 +387,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     single_frame: bool,
 ) -> DisconnectReason {
     let mut decoder = FrameDecoder::new(core.options.maxmsgsize);
+    let mut chunk = READ_CHUNK;
     let mut parts: Vec<Bytes> = Vec::new();
     let mut batch: VecDeque<Message> = VecDeque::new();
     loop {
@@ -447,11 +455,14 @@ async fn read_loop<R: AsyncRead + Unpin>(
         }
         let need = decoder.bytes_needed(inb).unwrap_or(0).min(MAX_RESERVE);
         let free = inb.capacity() - inb.len();
-        if free < READ_CHUNK.max(need) {
-            inb.reserve(READ_CHUNK.max(need));
+        if free < chunk.max(need) {
+            inb.reserve(chunk.max(need));
         }
+        let offered = inb.capacity() - inb.len();
         match rd.read_buf(inb).await {
             Ok(0) => return DisconnectReason::PeerClosed,
+            Ok(n) if n == offered => chunk = (chunk * 2).min(READ_CHUNK_MAX),
+            Ok(n) if n < chunk / 4 => chunk = (chunk / 2).max(READ_CHUNK),
             Ok(_) => {}
             Err(e) => return io_reason(&e),
         }
