@@ -16,17 +16,17 @@ const SIZE: usize = 32;
 const ROUNDTRIPS: u64 = 2_000;
 const LAT_SIZE: usize = 64;
 
-type LocalThr = fn(&Config, &mut dyn FnMut(&str)) -> PerfResult<ThrResult>;
-type RemoteThr = fn(&Config) -> PerfResult<()>;
-type LocalLat = fn(&Config, &mut dyn FnMut(&str)) -> PerfResult<()>;
-type RemoteLat = fn(&Config) -> PerfResult<LatResult>;
+/// A binding side: reports its endpoint through the callback, then runs.
+type Local<T> = fn(&Config, &mut dyn FnMut(&str)) -> PerfResult<T>;
+/// A connecting side.
+type Remote<T> = fn(&Config) -> PerfResult<T>;
 
 /// Runs `local` (binding `tcp://127.0.0.1:0`) on a thread and `remote`
-/// against the endpoint it bound; returns the receiver's result.
-fn throughput(local: LocalThr, remote: RemoteThr, cfg: Config) -> ThrResult {
+/// against the endpoint it bound; returns both sides' results.
+fn run_pair<L: Send + 'static, R>(local: Local<L>, remote: Remote<R>, cfg: Config) -> (L, R) {
     let (tx, rx) = mpsc::channel();
     let lcfg = cfg.clone();
-    let receiver = thread::spawn(move || {
+    let local_side = thread::spawn(move || {
         local(&lcfg, &mut |ep| {
             tx.send(ep.to_owned()).expect("test thread gone");
         })
@@ -36,31 +36,22 @@ fn throughput(local: LocalThr, remote: RemoteThr, cfg: Config) -> ThrResult {
         .expect("local side did not bind in time");
     let mut rcfg = cfg;
     rcfg.endpoint = ep;
-    remote(&rcfg).expect("remote_thr failed");
-    receiver
+    let r = remote(&rcfg).expect("remote side failed");
+    let l = local_side
         .join()
-        .expect("local_thr panicked")
-        .expect("local_thr failed")
+        .expect("local side panicked")
+        .expect("local side failed");
+    (l, r)
 }
 
-fn latency(local: LocalLat, remote: RemoteLat, cfg: Config) -> LatResult {
-    let (tx, rx) = mpsc::channel();
-    let lcfg = cfg.clone();
-    let echo = thread::spawn(move || {
-        local(&lcfg, &mut |ep| {
-            tx.send(ep.to_owned()).expect("test thread gone");
-        })
-    });
-    let ep = rx
-        .recv_timeout(TIMEOUT)
-        .expect("local side did not bind in time");
-    let mut rcfg = cfg;
-    rcfg.endpoint = ep;
-    let res = remote(&rcfg).expect("remote_lat failed");
-    echo.join()
-        .expect("local_lat panicked")
-        .expect("local_lat failed");
-    res
+/// Throughput pair: the receiver's (local side's) result.
+fn throughput(local: Local<ThrResult>, remote: Remote<()>, cfg: Config) -> ThrResult {
+    run_pair(local, remote, cfg).0
+}
+
+/// Latency pair: the measuring (remote) side's result.
+fn latency(local: Local<()>, remote: Remote<LatResult>, cfg: Config) -> LatResult {
+    run_pair(local, remote, cfg).1
 }
 
 fn thr_cfg() -> Config {

@@ -5,7 +5,7 @@
 use crate::driver::inproc::{self, InprocOffer};
 use crate::driver::monitor::{Monitor, MonitorHub, SocketEvent};
 use crate::driver::pipe::{Hook, Pipe, PushError};
-use crate::driver::{connect, listen, runtime};
+use crate::driver::{blocking, connect, listen, runtime};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
@@ -325,7 +325,7 @@ impl SocketCore {
             });
         drop(peers);
         for id in gone {
-            self.peer_gone_on_send(id);
+            self.peer_left(id);
         }
         r.map_err(|m| (Error::WouldBlock, m))
     }
@@ -344,14 +344,10 @@ impl SocketCore {
             Ok(()) => Ok(()),
             Err(PushError::Full(m)) => Err((Error::WouldBlock, m)),
             Err(PushError::Closed(m)) => {
-                self.peer_gone_on_send(id);
+                self.peer_left(id);
                 Err((Error::HostUnreachable { routing_id: id }, m))
             }
         }
-    }
-
-    fn peer_gone_on_send(&self, id: RoutingId) {
-        self.peer_left(id);
     }
 
     /// Retries `attempt` until it takes the message, waiting for room
@@ -374,6 +370,34 @@ impl SocketCore {
                 Err((e, _)) => return Err(e),
             }
             listener.await;
+        }
+    }
+
+    /// Blocking send for plain threads (SPEC §6.3): tries at once, and only
+    /// if that would block waits (at most `sndtimeo`) via [`send_with`].
+    ///
+    /// [`send_with`]: Self::send_with
+    #[inline]
+    pub(crate) fn blocking_send_with(
+        &self,
+        msg: Message,
+        attempt: impl Fn(&Self, Message) -> Result<(), (Error, Message)>,
+    ) -> Result<()> {
+        match attempt(self, msg) {
+            Err((Error::WouldBlock, m)) => {
+                blocking(self.send_with(m, attempt), self.options.sndtimeo)
+            }
+            r => r.map_err(|(e, _)| e),
+        }
+    }
+
+    /// Blocking receive for plain threads (SPEC §6.3): tries at once, and
+    /// only if nothing is queued waits (at most `rcvtimeo`).
+    #[inline]
+    pub(crate) fn blocking_recv(&self) -> Result<(RoutingId, Message)> {
+        match self.try_recv() {
+            Err(Error::WouldBlock) => blocking(self.recv(), self.options.rcvtimeo),
+            r => r,
         }
     }
 
@@ -403,12 +427,13 @@ impl SocketCore {
     }
 
     fn task_finished(&self, id: u64) {
-        let empty = {
-            let mut tasks = lock(&self.tasks);
-            tasks.remove(&id);
-            tasks.is_empty()
-        };
-        if empty {
+        lock(&self.tasks).remove(&id);
+        self.notify_if_idle();
+    }
+
+    /// Wakes a lingering close once no task is left.
+    fn notify_if_idle(&self) {
+        if lock(&self.tasks).is_empty() {
             self.tasks_done.notify(usize::MAX);
         }
     }
@@ -418,9 +443,7 @@ impl SocketCore {
         if let Some((_, h)) = removed {
             h.abort();
         }
-        if lock(&self.tasks).is_empty() {
-            self.tasks_done.notify(usize::MAX);
-        }
+        self.notify_if_idle();
     }
 
     /// Stops the connections accepted on `listener`.
@@ -440,9 +463,7 @@ impl SocketCore {
         for h in stopped {
             h.abort();
         }
-        if lock(&self.tasks).is_empty() {
-            self.tasks_done.notify(usize::MAX);
-        }
+        self.notify_if_idle();
     }
 
     // ----- endpoints -----------------------------------------------------

@@ -169,7 +169,13 @@ pub(crate) async fn run(
     let in_room = Arc::new(Notify::new());
     let ws = Arc::new(WriteSide {
         half: wr,
-        state: Mutex::new(WriteState::default()),
+        state: Mutex::new(WriteState {
+            og: Outgoing {
+                keep_unsent: matches!(attach, Attach::Persistent { .. }),
+                ..Outgoing::default()
+            },
+            ..WriteState::default()
+        }),
         out_ready: out_ready.clone(),
     });
     let mut binding = Binding::new(&core, attach, ws.clone());
@@ -245,14 +251,12 @@ impl WriteSide {
 impl WriteState {
     /// Encodes pending commands and up to `MAX_BATCH` queued messages.
     /// Returns true when the pipe is drained and its writer has left.
-    fn fill(&mut self, out: &Pipe, batch: &mut VecDeque<Message>) -> bool {
+    fn fill(&mut self, out: &Pipe) -> bool {
         for c in std::mem::take(&mut self.control) {
             self.og.push_command(&c);
         }
-        let done = out.pop_batch(batch, MAX_BATCH);
-        for m in batch.drain(..) {
-            self.og.push_message(m);
-        }
+        let og = &mut self.og;
+        let done = out.drain_into(MAX_BATCH, |m| og.push_message(m)).done;
         self.og.seal();
         done
     }
@@ -276,8 +280,7 @@ fn direct_hook(ws: &Arc<WriteSide>, out: &Arc<Pipe>) -> Hook {
                     .is_none_or(|t| now.duration_since(t) >= DIRECT_GAP)
                 {
                     st.last_direct = Some(now);
-                    let mut batch = VecDeque::new();
-                    let done = st.fill(&out, &mut batch);
+                    let done = st.fill(&out);
                     if let (Ok(true), false) = (st.og.try_write(&ws.half), done) {
                         return;
                     }
@@ -470,13 +473,12 @@ async fn read_loop<R: AsyncRead + Unpin>(
 }
 
 async fn write_loop(ws: &WriteSide, out: &Pipe) -> DisconnectReason {
-    let mut batch = VecDeque::new();
     loop {
         let ready = ws.out_ready.notified();
         let (pending, done, idle) = {
             let mut st = ws.lock();
             let done = if st.og.chunks.is_empty() {
-                st.fill(out, &mut batch)
+                st.fill(out)
             } else {
                 false
             };
@@ -509,8 +511,10 @@ async fn write_loop(ws: &WriteSide, out: &Pipe) -> DisconnectReason {
 struct Outgoing {
     chunks: VecDeque<Bytes>,
     /// Messages not yet completely written, with the stream offset just
-    /// past their last byte.
+    /// past their last byte; kept only when `keep_unsent` (a connected
+    /// endpoint, whose next connection sends them again).
     msgs: VecDeque<(Message, u64)>,
+    keep_unsent: bool,
     scratch: BytesMut,
     /// Length of `scratch` already counted in `queued_end`.
     sealed_scratch: u64,
@@ -539,7 +543,9 @@ impl Outgoing {
         }
         self.queued_end += size;
         self.sealed_scratch = self.scratch.len() as u64;
-        self.msgs.push_back((msg, self.queued_end));
+        if self.keep_unsent {
+            self.msgs.push_back((msg, self.queued_end));
+        }
     }
 
     fn seal(&mut self) {

@@ -13,6 +13,9 @@ static REGISTRY: LazyLock<InprocRegistry<InprocOffer>> = LazyLock::new(InprocReg
 
 /// What a connecting socket hands to the socket bound at the name: its
 /// two pipes and what the binder must know to check and size them.
+/// Cloning shares the pipes: the connector offers the same pair again
+/// after a binder leaves.
+#[derive(Clone)]
 pub(crate) struct InprocOffer {
     /// Messages from the connector to the binder.
     to_binder: Arc<Pipe>,
@@ -35,18 +38,6 @@ impl InprocOffer {
             rcvhwm: core.options.rcvhwm,
             connector: Arc::downgrade(core),
             refused: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
-    fn again(&self) -> InprocOffer {
-        InprocOffer {
-            to_binder: self.to_binder.clone(),
-            from_binder: self.from_binder.clone(),
-            connector_type: self.connector_type,
-            sndhwm: self.sndhwm,
-            rcvhwm: self.rcvhwm,
-            connector: self.connector.clone(),
-            refused: self.refused.clone(),
         }
     }
 }
@@ -158,7 +149,7 @@ pub(crate) async fn connect_loop(core: Arc<SocketCore>, name: String, offer: Inp
         let from_binder = offer.from_binder.clone();
         to_binder.reopen();
         from_binder.reopen();
-        guard.id = match REGISTRY.connect(&name, offer.again()) {
+        guard.id = match REGISTRY.connect(&name, offer.clone()) {
             Delivery::Delivered => None,
             Delivery::Pending(id) => Some(id),
         };

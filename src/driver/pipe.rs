@@ -183,12 +183,6 @@ impl Pipe {
         Ok(())
     }
 
-    /// Moves up to `max` messages into `out`. Returns true when the pipe is
-    /// empty and its writer has left (the reader is done).
-    pub(crate) fn pop_batch(&self, out: &mut VecDeque<Message>, max: usize) -> bool {
-        self.drain_into(max, |m| out.push_back(m)).done
-    }
-
     /// Hands up to `max` messages, in order, to `sink` under one lock, so a
     /// reader pays one lock (and at most one writer wake-up) per batch.
     pub(crate) fn drain_into(&self, max: usize, mut sink: impl FnMut(Message)) -> Drained {
@@ -333,11 +327,11 @@ mod tests {
         p.push_batch(&mut b).unwrap();
         assert_eq!(b.len(), 2);
         let mut out = VecDeque::new();
-        assert!(!p.pop_batch(&mut out, 2));
+        assert!(!p.drain_into(2, |m| out.push_back(m)).done);
         assert_eq!(out.len(), 2);
         p.unpop(&mut out);
         let mut all = VecDeque::new();
-        p.pop_batch(&mut all, 100);
+        p.drain_into(100, |m| all.push_back(m));
         let firsts: Vec<u8> = all.iter().map(|m| m.first()[0]).collect();
         assert_eq!(firsts, vec![0, 1, 2]);
     }

@@ -1,8 +1,8 @@
 //! CLIENT (RFC 41, SPEC §5.3).
 
 use crate::driver::core::SocketCore;
-use crate::driver::{blocking, socket_common, SocketBase};
-use crate::error::{Error, Result};
+use crate::driver::{socket_common, SocketBase};
+use crate::error::Result;
 use crate::message::Message;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
@@ -31,59 +31,48 @@ pub struct Client {
 
 socket_common!(Client, SocketType::Client);
 
-fn balanced(core: &SocketCore, m: Message) -> std::result::Result<(), (Error, Message)> {
-    core.try_send_balanced(m)
-}
-
 impl Client {
     /// Sends a message, waiting while no peer has room (SPEC §5.3).
     /// Cancel-safe: if the future is dropped the message was not sent.
-    /// The payload is not copied. Errors: [`Error::Closed`].
+    /// The payload is not copied. Errors: [`Error::Closed`](crate::Error::Closed).
     pub async fn send(&self, payload: impl Into<Bytes>) -> Result<()> {
+        let msg = Message::from(payload.into());
         self.base
             .core
-            .send_with(Message::from(payload.into()), balanced)
+            .send_with(msg, SocketCore::try_send_balanced)
             .await
     }
 
-    /// Sends without waiting: [`Error::WouldBlock`] when no peer has room.
+    /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock) when no peer has room.
     pub fn try_send(&self, payload: impl Into<Bytes>) -> Result<()> {
-        self.base
-            .core
-            .try_send_balanced(Message::from(payload.into()))
-            .map_err(|(e, _)| e)
+        let msg = Message::from(payload.into());
+        self.base.core.try_send_balanced(msg).map_err(|(e, _)| e)
     }
 
     /// Sends from a plain thread, waiting at most `sndtimeo`
-    /// ([`Error::Timeout`]). Needs no runtime; safe to call from inside one.
+    /// ([`Error::Timeout`](crate::Error::Timeout)). Needs no runtime; safe to call from inside one.
     pub fn blocking_send(&self, payload: impl Into<Bytes>) -> Result<()> {
-        let core = &self.base.core;
-        match core.try_send_balanced(Message::from(payload.into())) {
-            Err((Error::WouldBlock, m)) => {
-                blocking(core.send_with(m, balanced), core.options.sndtimeo)
-            }
-            r => r.map_err(|(e, _)| e),
-        }
+        let msg = Message::from(payload.into());
+        self.base
+            .core
+            .blocking_send_with(msg, SocketCore::try_send_balanced)
     }
 
     /// Receives the next message, fair-queued over peers. Cancel-safe: a
-    /// dropped call takes no message. Errors: [`Error::Closed`].
+    /// dropped call takes no message. Errors: [`Error::Closed`](crate::Error::Closed).
     pub async fn recv(&self) -> Result<Bytes> {
         self.base.core.recv().await.map(|(_, m)| single(m))
     }
 
-    /// Receives without waiting: [`Error::WouldBlock`] when none is queued.
+    /// Receives without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock) when none is queued.
     pub fn try_recv(&self) -> Result<Bytes> {
         self.base.core.try_recv().map(|(_, m)| single(m))
     }
 
     /// Receives on a plain thread, waiting at most `rcvtimeo`
-    /// ([`Error::Timeout`]).
+    /// ([`Error::Timeout`](crate::Error::Timeout)).
     pub fn blocking_recv(&self) -> Result<Bytes> {
-        match self.try_recv() {
-            Err(Error::WouldBlock) => blocking(self.recv(), self.base.core.options.rcvtimeo),
-            r => r,
-        }
+        self.base.core.blocking_recv().map(|(_, m)| single(m))
     }
 }
 

@@ -1,7 +1,7 @@
 //! PULL (RFC 30, SPEC §5.4).
 
-use crate::driver::{blocking, socket_common, SocketBase};
-use crate::error::{Error, Result};
+use crate::driver::{socket_common, SocketBase};
+use crate::error::Result;
 use crate::message::Message;
 use crate::zmtp::SocketType;
 
@@ -26,9 +26,6 @@ impl Pull {
 
     /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
     pub fn blocking_recv(&self) -> Result<Message> {
-        match self.try_recv() {
-            Err(Error::WouldBlock) => blocking(self.recv(), self.base.core.options.rcvtimeo),
-            r => r,
-        }
+        self.base.core.blocking_recv().map(|(_, m)| m)
     }
 }

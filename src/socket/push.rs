@@ -1,8 +1,8 @@
 //! PUSH (RFC 30, SPEC §5.4).
 
 use crate::driver::core::SocketCore;
-use crate::driver::{blocking, socket_common, SocketBase};
-use crate::error::{Error, Result};
+use crate::driver::{socket_common, SocketBase};
+use crate::error::Result;
 use crate::message::Message;
 use crate::zmtp::SocketType;
 
@@ -15,18 +15,17 @@ pub struct Push {
 
 socket_common!(Push, SocketType::Push);
 
-fn balanced(core: &SocketCore, m: Message) -> std::result::Result<(), (Error, Message)> {
-    core.try_send_balanced(m)
-}
-
 impl Push {
     /// Sends a message (one or more frames), waiting for room.
-    /// Cancel-safe. Errors: [`Error::Closed`].
+    /// Cancel-safe. Errors: [`Error::Closed`](crate::Error::Closed).
     pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.base.core.send_with(msg.into(), balanced).await
+        let core = &self.base.core;
+        core.send_with(msg.into(), SocketCore::try_send_balanced)
+            .await
     }
 
-    /// Sends without waiting: [`Error::WouldBlock`] when no peer has room.
+    /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock)
+    /// when no peer has room.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
         self.base
             .core
@@ -37,11 +36,6 @@ impl Push {
     /// Blocking form of [`send`](Self::send), waiting at most `sndtimeo`.
     pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
         let core = &self.base.core;
-        match core.try_send_balanced(msg.into()) {
-            Err((Error::WouldBlock, m)) => {
-                blocking(core.send_with(m, balanced), core.options.sndtimeo)
-            }
-            r => r.map_err(|(e, _)| e),
-        }
+        core.blocking_send_with(msg.into(), SocketCore::try_send_balanced)
     }
 }

@@ -1,7 +1,7 @@
 //! SERVER (RFC 41, SPEC §5.3).
 
-use crate::driver::{blocking, socket_common, SocketBase};
-use crate::error::{Error, Result};
+use crate::driver::{socket_common, SocketBase};
+use crate::error::Result;
 use crate::message::Message;
 use crate::pattern::RoutingId;
 use crate::socket::client::single;
@@ -41,14 +41,10 @@ impl Server {
 
     /// Blocking form of [`send`](Self::send), waiting at most `sndtimeo`.
     pub fn blocking_send(&self, to: RoutingId, payload: impl Into<Bytes>) -> Result<()> {
-        let core = &self.base.core;
-        match core.try_send_to(to, Message::from(payload.into())) {
-            Err((Error::WouldBlock, m)) => blocking(
-                core.send_with(m, |c, m| c.try_send_to(to, m)),
-                core.options.sndtimeo,
-            ),
-            r => r.map_err(|(e, _)| e),
-        }
+        let msg = Message::from(payload.into());
+        self.base
+            .core
+            .blocking_send_with(msg, |c, m| c.try_send_to(to, m))
     }
 
     /// Receives the next message and its sender's routing id. Cancel-safe.
@@ -63,9 +59,9 @@ impl Server {
 
     /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
     pub fn blocking_recv(&self) -> Result<(RoutingId, Bytes)> {
-        match self.try_recv() {
-            Err(Error::WouldBlock) => blocking(self.recv(), self.base.core.options.rcvtimeo),
-            r => r,
-        }
+        self.base
+            .core
+            .blocking_recv()
+            .map(|(id, m)| (id, single(m)))
     }
 }
