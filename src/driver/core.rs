@@ -2,6 +2,7 @@
 //! fair-queue of peers with input, endpoints, tasks and closing
 //! (SPEC §6).
 
+use crate::driver::direct_read::DirectReads;
 use crate::driver::inproc::{self, InprocOffer};
 use crate::driver::monitor::{Monitor, MonitorHub, SocketEvent};
 use crate::driver::pipe::{Hook, Pipe, PushError};
@@ -101,6 +102,9 @@ pub(crate) struct SocketCore {
     closed: AtomicBool,
     pub(crate) monitor: MonitorHub,
     pub(crate) counters: Counters,
+    /// The tcp/ipc connections a blocking receiver may read itself
+    /// (SPEC §6.1).
+    pub(crate) direct: DirectReads,
 }
 
 impl SocketCore {
@@ -125,6 +129,7 @@ impl SocketCore {
             closed: AtomicBool::new(false),
             monitor: MonitorHub::default(),
             counters: Counters::default(),
+            direct: DirectReads::default(),
         })
     }
 
@@ -186,6 +191,7 @@ impl SocketCore {
     fn schedule(&self, id: RoutingId, pipe: Arc<Pipe>) {
         lock(&self.ready).schedule((id, pipe));
         self.recv_event.notify(1);
+        self.direct.ring();
     }
 
     /// Removes a peer; its queued outbound messages are dropped.
@@ -396,7 +402,10 @@ impl SocketCore {
     #[inline]
     pub(crate) fn blocking_recv(&self) -> Result<(RoutingId, Message)> {
         match self.try_recv() {
-            Err(Error::WouldBlock) => blocking(self.recv(), self.options.rcvtimeo),
+            Err(Error::WouldBlock) => match self.direct.recv(self, self.options.rcvtimeo) {
+                Some(r) => r,
+                None => blocking(self.recv(), self.options.rcvtimeo),
+            },
             r => r,
         }
     }
@@ -639,6 +648,7 @@ impl SocketCore {
             }
             self.recv_event.notify(usize::MAX);
             self.send_event.notify(usize::MAX);
+            self.direct.ring();
         }
         let me = self.clone();
         let deadline = self.options.linger.map(|l| Instant::now() + l);

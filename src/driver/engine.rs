@@ -15,6 +15,10 @@
 //! "Idle" means nothing is waiting to be written and the last such direct
 //! write was at least `DIRECT_GAP` ago; a stream of messages therefore
 //! still goes through the engine's batches (SPEC §6.1).
+//!
+//! The read direction is shared the same way: a thread blocked in a
+//! receive may read and decode the connection itself (`ReadSide`, driven
+//! by `direct_read`), and the engine then leaves the reading to it.
 
 use crate::driver::core::{PeerKind, SocketCore};
 use crate::driver::monitor::{DisconnectReason, SocketEvent};
@@ -25,10 +29,10 @@ use crate::zmtp::{
     ProtocolError, SocketType,
 };
 use bytes::{Buf, Bytes, BytesMut};
-use oxmq_transports::{Stream, WriteHalf};
+use oxmq_transports::{ReadHalf, Stream, WriteHalf};
 use std::collections::VecDeque;
 use std::io::IoSlice;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -185,17 +189,28 @@ pub(crate) async fn run(
     // Anything queued before this connection existed is waiting already.
     out_ready.notify_one();
 
-    let single_frame = matches!(core.kind, SocketType::Client | SocketType::Server);
+    let rs = Arc::new(ReadSide {
+        half: rd,
+        state: Mutex::new(ReadState {
+            inb,
+            decoder: FrameDecoder::new(core.options.maxmsgsize),
+            chunk: READ_CHUNK,
+            parts: Vec::new(),
+            batch: VecDeque::new(),
+            end: None,
+        }),
+        direct: AtomicBool::new(false),
+        wake: Notify::new(),
+        inp: binding.inp.clone(),
+        ws: ws.clone(),
+        single_frame: matches!(core.kind, SocketType::Client | SocketType::Server),
+    });
+    // Bytes that came with the end of the handshake are decoded now.
+    rs.lock().decode(&core, &rs);
+    binding.read = Some(rs.clone());
+    core.direct.register(&rs);
     let reason = {
-        let reader = read_loop(
-            &core,
-            &mut rd,
-            &mut inb,
-            &binding.inp,
-            &in_room,
-            &ws,
-            single_frame,
-        );
+        let reader = read_loop(&core, &rs, &in_room);
         let writer = write_loop(&ws, &binding.out);
         tokio::pin!(reader, writer);
         tokio::select! {
@@ -306,6 +321,8 @@ struct Binding {
     /// when the task is aborted by unbind, disconnect or close).
     report: Option<(String, String)>,
     reason: DisconnectReason,
+    /// The read side, withdrawn from direct readers when the connection ends.
+    read: Option<Arc<ReadSide>>,
 }
 
 enum AttachKind {
@@ -328,6 +345,7 @@ impl Binding {
                     ws,
                     report: None,
                     reason: DisconnectReason::SocketClosed,
+                    read: None,
                 }
             }
             Attach::Persistent { out, inp } => Binding {
@@ -338,6 +356,7 @@ impl Binding {
                 ws,
                 report: None,
                 reason: DisconnectReason::SocketClosed,
+                read: None,
             },
         }
     }
@@ -345,6 +364,9 @@ impl Binding {
 
 impl Drop for Binding {
     fn drop(&mut self) {
+        if let Some(rs) = self.read.take() {
+            self.core.direct.unregister(&rs);
+        }
         // No sending thread may take messages for this connection from now
         // on; what was taken but not written is handed back below.
         self.out.set_reader(None);
@@ -379,62 +401,141 @@ impl Drop for Binding {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn read_loop<R: AsyncRead + Unpin>(
-    core: &SocketCore,
-    rd: &mut R,
-    inb: &mut BytesMut,
-    inp: &Pipe,
-    in_room: &Notify,
-    ws: &WriteSide,
+/// The read direction of a connection, shared by its engine and by a
+/// blocking receiver that reads the connection itself while it waits
+/// (SPEC §6.1, "direct reads"). Whoever reads holds `state`, so bytes are
+/// decoded and handed to the socket in the order they arrived.
+pub(crate) struct ReadSide {
+    pub(crate) half: ReadHalf,
+    state: Mutex<ReadState>,
+    /// A blocking receiver is waiting on this connection in poll(2): the
+    /// engine leaves the reading to it.
+    pub(crate) direct: AtomicBool,
+    /// Wakes the engine: a direct reader found the end of the connection,
+    /// or left data it did not read.
+    pub(crate) wake: Notify,
+    inp: Arc<Pipe>,
+    ws: Arc<WriteSide>,
     single_frame: bool,
-) -> DisconnectReason {
-    let mut decoder = FrameDecoder::new(core.options.maxmsgsize);
-    let mut chunk = READ_CHUNK;
-    let mut parts: Vec<Bytes> = Vec::new();
-    let mut batch: VecDeque<Message> = VecDeque::new();
-    loop {
-        // A protocol error ends the connection, but only after the messages
-        // decoded before it are handed over: the peer sent them whole.
-        let mut failed = None;
-        loop {
-            let frame = match decoder.decode(inb) {
+}
+
+struct ReadState {
+    inb: BytesMut,
+    decoder: FrameDecoder,
+    /// Free space offered to the next read (adaptive, see `READ_CHUNK`).
+    chunk: usize,
+    /// Frames of a multipart message still arriving.
+    parts: Vec<Bytes>,
+    /// Decoded messages the inbound pipe had no room for yet.
+    batch: VecDeque<Message>,
+    /// How the connection ended; reported once `batch` is handed over.
+    end: Option<DisconnectReason>,
+}
+
+/// What [`ReadState::flush`] found.
+enum Flushed {
+    /// Everything decoded is in the pipe; reading may go on.
+    Clear,
+    /// The pipe is full: wait for room before reading more.
+    Full,
+    /// The socket no longer receives.
+    SocketClosed,
+    /// The connection is over, for this reason.
+    End(DisconnectReason),
+}
+
+impl ReadSide {
+    fn lock(&self) -> MutexGuard<'_, ReadState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A read by a blocking receiver that poll(2) found the connection
+    /// readable for: reads what the kernel has into `scratch` (bypassing
+    /// the runtime), decodes it and hands the messages to the socket.
+    /// Reads nothing while earlier messages still wait for room. Returns
+    /// true if the read filled `scratch` (more may be waiting).
+    pub(crate) fn read_direct(&self, core: &SocketCore, scratch: &mut [u8]) -> bool {
+        // The engine holds the lock only for one read and decode (never
+        // across an await): wait for it rather than poll again.
+        let mut st = self.lock();
+        let mut full = false;
+        if matches!(st.flush(&self.inp), Flushed::Clear) && st.end.is_none() {
+            match rustix::io::read(&self.half, &mut *scratch) {
+                Ok(0) => st.end = Some(DisconnectReason::PeerClosed),
+                Ok(n) => {
+                    full = n == scratch.len();
+                    st.inb.extend_from_slice(&scratch[..n]);
+                    st.decode(core, self);
+                    st.flush(&self.inp);
+                }
+                Err(e) if e == rustix::io::Errno::AGAIN || e == rustix::io::Errno::INTR => {}
+                Err(e) => st.end = Some(io_reason(&e.into())),
+            }
+        }
+        let ended = st.end.is_some();
+        drop(st);
+        if ended {
+            // The engine reports the end and releases the connection.
+            self.wake.notify_one();
+        }
+        full
+    }
+}
+
+impl ReadState {
+    /// Hands decoded messages to the inbound pipe (as many as it has room
+    /// for) and says what the reader may do next.
+    fn flush(&mut self, inp: &Pipe) -> Flushed {
+        if !self.batch.is_empty() && inp.push_batch(&mut self.batch).is_err() {
+            return Flushed::SocketClosed;
+        }
+        if !self.batch.is_empty() {
+            Flushed::Full
+        } else if let Some(reason) = self.end.take() {
+            Flushed::End(reason)
+        } else {
+            Flushed::Clear
+        }
+    }
+
+    /// Decodes every complete frame in the buffer into `batch`; a protocol
+    /// error (or a peer's ERROR) sets `end` after the messages before it.
+    fn decode(&mut self, core: &SocketCore, rs: &ReadSide) {
+        while self.end.is_none() {
+            let frame = match self.decoder.decode(&mut self.inb) {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => {
-                    failed = Some(DisconnectReason::Protocol(e));
+                    self.end = Some(DisconnectReason::Protocol(e));
                     break;
                 }
             };
             if frame.command {
                 match Command::parse(frame.body) {
                     Ok(Command::Ping { context, .. }) => {
-                        ws.lock().control.push_back(Command::Pong { context });
-                        ws.out_ready.notify_one();
+                        rs.ws.lock().control.push_back(Command::Pong { context });
+                        rs.ws.out_ready.notify_one();
                     }
                     Ok(Command::Error { reason }) => {
-                        failed = Some(DisconnectReason::Protocol(ProtocolError::PeerError(reason)));
-                        break;
+                        self.end =
+                            Some(DisconnectReason::Protocol(ProtocolError::PeerError(reason)));
                     }
                     Ok(_) => {}
-                    Err(e) => {
-                        failed = Some(DisconnectReason::Protocol(e));
-                        break;
-                    }
+                    Err(e) => self.end = Some(DisconnectReason::Protocol(e)),
                 }
                 continue;
             }
             if frame.more {
-                parts.push(frame.body);
+                self.parts.push(frame.body);
                 continue;
             }
-            let msg = if parts.is_empty() {
+            let msg = if self.parts.is_empty() {
                 Message::from(frame.body)
             } else {
-                parts.push(frame.body);
-                Message::from_frames(std::mem::take(&mut parts))
+                self.parts.push(frame.body);
+                Message::from_frames(std::mem::take(&mut self.parts))
             };
-            if single_frame && msg.len() > 1 {
+            if rs.single_frame && msg.len() > 1 {
                 // RFC 41: CLIENT and SERVER discard multipart messages whole.
                 core.counters
                     .dropped_multipart
@@ -442,33 +543,83 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 tracing::debug!("discarded a multipart message on a {} socket", core.kind);
                 continue;
             }
-            batch.push_back(msg);
+            self.batch.push_back(msg);
         }
-        while !batch.is_empty() {
-            let room = in_room.notified();
-            if inp.push_batch(&mut batch).is_err() {
-                return DisconnectReason::SocketClosed;
+    }
+
+    /// The engine's read: what the kernel has now, into the buffer's spare
+    /// capacity (no copy), then decoded.
+    fn read_engine(&mut self, core: &SocketCore, rs: &ReadSide) {
+        let need = self
+            .decoder
+            .bytes_needed(&self.inb)
+            .unwrap_or(0)
+            .min(MAX_RESERVE);
+        let want = self.chunk.max(need);
+        if self.inb.capacity() - self.inb.len() < want {
+            self.inb.reserve(want);
+        }
+        let offered = self.inb.capacity() - self.inb.len();
+        match rs.half.try_read_buf(&mut self.inb) {
+            Ok(0) => self.end = Some(DisconnectReason::PeerClosed),
+            Ok(n) => {
+                if n == offered {
+                    self.chunk = (self.chunk * 2).min(READ_CHUNK_MAX);
+                } else if n < self.chunk / 4 {
+                    self.chunk = (self.chunk / 2).max(READ_CHUNK);
+                }
+                self.decode(core, rs);
             }
-            if !batch.is_empty() {
-                room.await;
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => self.end = Some(io_reason(&e)),
+        }
+    }
+}
+
+/// How long an engine leaves its connection to a direct reader before it
+/// looks again (it also looks when woken).
+const DIRECT_DEFER: Duration = Duration::from_millis(5);
+
+/// The engine's reading: waits for bytes, reads and decodes them, hands
+/// the messages over, and stops reading while the socket's queue for this
+/// peer is full (back-pressure). While a blocking receiver waits on the
+/// connection itself, the engine leaves the reading to it.
+async fn read_loop(core: &SocketCore, rs: &ReadSide, in_room: &Notify) -> DisconnectReason {
+    loop {
+        let flushed = rs.lock().flush(&rs.inp);
+        match flushed {
+            Flushed::SocketClosed => return DisconnectReason::SocketClosed,
+            Flushed::End(reason) => return reason,
+            Flushed::Full => {
+                tokio::select! {
+                    _ = in_room.notified() => {}
+                    _ = rs.wake.notified() => {}
+                }
+                continue;
             }
+            Flushed::Clear => {}
         }
-        if let Some(reason) = failed {
-            return reason;
+        if rs.direct.load(Ordering::Acquire) {
+            tokio::select! {
+                _ = rs.wake.notified() => {}
+                _ = tokio::time::sleep(DIRECT_DEFER) => {}
+            }
+            continue;
         }
-        let need = decoder.bytes_needed(inb).unwrap_or(0).min(MAX_RESERVE);
-        let free = inb.capacity() - inb.len();
-        if free < chunk.max(need) {
-            inb.reserve(chunk.max(need));
+        tokio::select! {
+            r = rs.half.readable() => {
+                if let Err(e) = r {
+                    return io_reason(&e);
+                }
+            }
+            _ = rs.wake.notified() => continue,
         }
-        let offered = inb.capacity() - inb.len();
-        match rd.read_buf(inb).await {
-            Ok(0) => return DisconnectReason::PeerClosed,
-            Ok(n) if n == offered => chunk = (chunk * 2).min(READ_CHUNK_MAX),
-            Ok(n) if n < chunk / 4 => chunk = (chunk / 2).max(READ_CHUNK),
-            Ok(_) => {}
-            Err(e) => return io_reason(&e),
+        if rs.direct.load(Ordering::Acquire) {
+            // A blocking receiver was woken by the same bytes: its read.
+            continue;
         }
+        rs.lock().read_engine(core, rs);
     }
 }
 

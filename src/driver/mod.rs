@@ -4,6 +4,7 @@
 
 pub(crate) mod connect;
 pub(crate) mod core;
+mod direct_read;
 pub(crate) mod engine;
 pub(crate) mod inproc;
 pub(crate) mod listen;

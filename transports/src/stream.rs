@@ -2,6 +2,7 @@
 //! client side that creates them.
 
 use std::io::{self, IoSlice};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -70,6 +71,42 @@ impl WriteHalf {
         match self {
             WriteHalf::Tcp(s) => s.writable().await,
             WriteHalf::Ipc(s) => s.writable().await,
+        }
+    }
+}
+
+impl ReadHalf {
+    /// Waits until the socket may be readable (it can still turn out not
+    /// to be: [`try_read_buf`](Self::try_read_buf) then gives
+    /// `WouldBlock`). Must be awaited on the runtime the stream belongs to.
+    pub async fn readable(&self) -> io::Result<()> {
+        match self {
+            ReadHalf::Tcp(s) => s.readable().await,
+            ReadHalf::Ipc(s) => s.readable().await,
+        }
+    }
+
+    /// Reads what the kernel has now into the spare capacity of `buf`,
+    /// without waiting: `Ok(0)` at end of stream, `ErrorKind::WouldBlock`
+    /// when nothing is there (or the runtime has not seen the socket become
+    /// readable yet).
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        match self {
+            ReadHalf::Tcp(s) => s.try_read_buf(buf),
+            ReadHalf::Ipc(s) => s.try_read_buf(buf),
+        }
+    }
+}
+
+/// The connection's file descriptor, for waiting on it with poll(2) from a
+/// thread outside the runtime (SPEC §6.1). Reading from it directly
+/// bypasses the runtime's readiness tracking, which stays correct: the
+/// runtime only ever reads after retrying on `WouldBlock`.
+impl AsFd for ReadHalf {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            ReadHalf::Tcp(s) => AsRef::<TcpStream>::as_ref(s).as_fd(),
+            ReadHalf::Ipc(s) => AsRef::<UnixStream>::as_ref(s).as_fd(),
         }
     }
 }

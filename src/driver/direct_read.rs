@@ -1,0 +1,224 @@
+//! Direct reads (SPEC §6.1): a thread blocked in a receive waits on its
+//! socket's tcp and ipc connections itself, with poll(2), and reads and
+//! decodes what arrives on the spot. A reply then reaches the application
+//! with one wake-up (the kernel's, of the waiting thread), not two (the
+//! I/O thread's, then the application thread's), as with a plain blocking
+//! socket.
+//!
+//! While a thread waits here, each connection's engine leaves the reading
+//! to it (`ReadSide::direct`). Anything else that gives the socket a
+//! message (another connection's engine, an inproc peer), a connection
+//! arriving or leaving, and closing the socket ring a doorbell (an eventfd
+//! in the same poll set), so the waiter looks again.
+//!
+//! Only one thread at a time waits this way; others, async receivers, and
+//! sockets with no or many stream connections use the usual wait.
+
+use crate::driver::core::SocketCore;
+use crate::driver::engine::ReadSide;
+use crate::error::{Error, Result};
+use crate::message::Message;
+use crate::pattern::RoutingId;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The tcp and ipc connections a blocking receiver may read itself.
+#[derive(Default)]
+pub(crate) struct DirectReads {
+    streams: Mutex<Vec<Arc<ReadSide>>>,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    waiter: imp::Waiter,
+}
+
+impl DirectReads {
+    /// A connection finished its handshake: direct readers may use it.
+    pub(crate) fn register(&self, rs: &Arc<ReadSide>) {
+        lock(&self.streams).push(rs.clone());
+        self.ring();
+    }
+
+    /// A connection ended.
+    pub(crate) fn unregister(&self, rs: &Arc<ReadSide>) {
+        lock(&self.streams).retain(|s| !Arc::ptr_eq(s, rs));
+        self.ring();
+    }
+
+    /// Tells a thread waiting in [`recv`](Self::recv), if any, to look
+    /// again: a message arrived some other way, or the socket changed.
+    #[inline]
+    pub(crate) fn ring(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        self.waiter.ring();
+    }
+
+    /// Waits for a message by reading the socket's connections directly,
+    /// at most `timeout`. `None` when this wait does not apply (no or too
+    /// many stream connections, another thread waiting this way, no
+    /// eventfd): the caller then uses the usual wait.
+    pub(crate) fn recv(
+        &self,
+        core: &SocketCore,
+        timeout: Option<Duration>,
+    ) -> Option<Result<(RoutingId, Message)>> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            self.waiter.recv(&self.streams, core, timeout)
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            let _ = (core, timeout);
+            None
+        }
+    }
+}
+
+/// Most connections one direct wait polls; with more, the I/O thread's
+/// batching serves better than one thread reading them in turn.
+const MAX_DIRECT: usize = 8;
+/// Bytes one direct read takes from the kernel at most.
+const SCRATCH: usize = 64 * 1024;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod imp {
+    use super::*;
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    use std::os::fd::OwnedFd;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    #[derive(Default)]
+    pub(super) struct Waiter {
+        /// Held by the one thread waiting directly; its read buffer.
+        reader: Mutex<Vec<u8>>,
+        /// A thread is (about to be) in poll(2): ring the doorbell.
+        polling: AtomicBool,
+        /// The eventfd in the poll set, made on first use.
+        doorbell: OnceLock<Option<OwnedFd>>,
+    }
+
+    fn errno_error(e: rustix::io::Errno) -> std::io::Error {
+        e.into()
+    }
+
+    impl Waiter {
+        pub(super) fn ring(&self) {
+            if self.polling.load(Ordering::SeqCst) && self.polling.swap(false, Ordering::SeqCst) {
+                if let Some(Some(fd)) = self.doorbell.get() {
+                    // A full counter (2^64 - 2 rings unread) cannot happen:
+                    // the waiter drains it every time it wakes.
+                    let _ = rustix::io::write(fd, &1u64.to_ne_bytes());
+                }
+            }
+        }
+
+        pub(super) fn recv(
+            &self,
+            streams: &Mutex<Vec<Arc<ReadSide>>>,
+            core: &SocketCore,
+            timeout: Option<Duration>,
+        ) -> Option<Result<(RoutingId, Message)>> {
+            let mut scratch = self.reader.try_lock().ok()?;
+            let bell = self
+                .doorbell
+                .get_or_init(|| {
+                    use rustix::event::{eventfd, EventfdFlags};
+                    eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).ok()
+                })
+                .as_ref()?;
+            if scratch.is_empty() {
+                scratch.resize(SCRATCH, 0);
+            }
+            let deadline = timeout.map(|t| Instant::now() + t);
+            loop {
+                let sides = lock(streams).clone();
+                if sides.is_empty() || sides.len() > MAX_DIRECT {
+                    return None;
+                }
+                self.polling.store(true, Ordering::SeqCst);
+                for s in &sides {
+                    s.direct.store(true, Ordering::SeqCst);
+                }
+                let left = |filled: &[bool]| {
+                    self.polling.store(false, Ordering::SeqCst);
+                    for (s, &more) in sides.iter().zip(filled) {
+                        s.direct.store(false, Ordering::SeqCst);
+                        if more {
+                            // Bytes may be left in the kernel: the engine
+                            // takes over now rather than after its pause.
+                            s.wake.notify_one();
+                        }
+                    }
+                };
+                let mut filled = vec![false; sides.len()];
+                // Announced: anything that arrives from now on rings.
+                match core.try_recv() {
+                    Err(Error::WouldBlock) => {}
+                    r => {
+                        left(&filled);
+                        return Some(r);
+                    }
+                }
+                let wait = match deadline {
+                    None => None,
+                    Some(d) => {
+                        let now = Instant::now();
+                        if now >= d {
+                            left(&filled);
+                            return Some(Err(Error::Timeout {
+                                after: timeout.unwrap_or_default(),
+                            }));
+                        }
+                        let rest = d - now;
+                        Some(Timespec {
+                            tv_sec: rest.as_secs() as _,
+                            tv_nsec: rest.subsec_nanos() as _,
+                        })
+                    }
+                };
+                let mut fds: Vec<PollFd<'_>> = sides
+                    .iter()
+                    .map(|s| PollFd::new(&s.half, PollFlags::IN))
+                    .collect();
+                fds.push(PollFd::new(bell, PollFlags::IN));
+                let polled = rustix::event::poll(&mut fds, wait.as_ref());
+                self.polling.store(false, Ordering::SeqCst);
+                let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
+                drop(fds);
+                match polled {
+                    Ok(_) => {}
+                    Err(rustix::io::Errno::INTR) => {}
+                    Err(e) => {
+                        tracing::debug!(error = %errno_error(e), "poll failed; waiting the usual way");
+                        left(&filled);
+                        return None;
+                    }
+                }
+                if ready[sides.len()] {
+                    let mut buf = [0u8; 8];
+                    let _ = rustix::io::read(bell, &mut buf);
+                }
+                for (i, s) in sides.iter().enumerate() {
+                    if ready[i] {
+                        filled[i] = s.read_direct(core, &mut scratch);
+                    }
+                }
+                match core.try_recv() {
+                    Err(Error::WouldBlock) => {
+                        // Keep the announcement for the next round, but
+                        // hand unread bytes to the engines.
+                        left(&filled);
+                    }
+                    r => {
+                        left(&filled);
+                        return Some(r);
+                    }
+                }
+            }
+        }
+    }
+}
