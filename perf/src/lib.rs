@@ -291,3 +291,14 @@ pub(crate) fn join<T>(h: std::thread::JoinHandle<PerfResult<T>>) -> PerfResult<T
     h.join()
         .map_err(|_| PerfError::from("perf worker thread panicked"))?
 }
+
+/// The payload every Rust side sends: `size` zero bytes in a buffer that
+/// lives for the rest of the process, sent by reference
+/// (`Bytes::from_static`): no allocation, no copy and no shared reference
+/// count per message, like libzmq's `zmq_msg_init_size` for a small
+/// message. (Cloning one refcounted `Bytes` per message instead makes the
+/// sender and the receiver fight over the count's cache line on every
+/// message, a cost of the benchmark rather than of the library.)
+pub fn static_payload(size: usize) -> bytes::Bytes {
+    bytes::Bytes::from_static(Box::leak(vec![0u8; size].into_boxed_slice()))
+}

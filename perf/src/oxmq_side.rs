@@ -82,7 +82,7 @@ fn receive(cfg: &Config, mut recv: impl FnMut() -> PerfResult<usize>) -> PerfRes
 /// left (close with linger).
 pub fn remote_thr(cfg: &Config) -> PerfResult<()> {
     let pattern = thr_pattern(cfg)?;
-    let payload = Bytes::from(vec![0u8; cfg.size]);
+    let payload = crate::static_payload(cfg.size);
     if cfg.peers <= 1 {
         return send_all(cfg, pattern, payload, cfg.count);
     }
@@ -141,7 +141,7 @@ pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
     lat_pattern(cfg)?;
     let client = Client::with_options(options(cfg));
     client.connect(&cfg.endpoint)?;
-    let payload = Bytes::from(vec![0u8; cfg.size]);
+    let payload = crate::static_payload(cfg.size);
     let mut timer = LatTimer::start(cfg.count);
     for _ in 0..cfg.count {
         client.blocking_send(payload.clone())?;

@@ -345,7 +345,7 @@ pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
 /// One bounded-channel send per message between two threads.
 pub fn inproc_thr(cfg: &Config) -> PerfResult<ThrResult> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(1000);
-    let payload = Bytes::from(vec![0u8; cfg.size]);
+    let payload = crate::static_payload(cfg.size);
     let n = cfg.count;
     let sender = std::thread::spawn(move || -> PerfResult<()> {
         for _ in 0..n {
@@ -415,7 +415,7 @@ pub fn inproc_lat(cfg: &Config) -> PerfResult<LatResult> {
         }
         Ok(())
     });
-    let payload = Bytes::from(vec![0u8; cfg.size]);
+    let payload = crate::static_payload(cfg.size);
     let mut timer = LatTimer::start(cfg.count);
     for _ in 0..cfg.count {
         ping_tx.send(payload.clone())?;

@@ -98,7 +98,7 @@ async fn send_all(cfg: Config, n: u64, all_sent: Arc<Barrier>) -> PerfResult<()>
     let mut events = push.monitor();
     // Returns once the handshake is done, so sends find a peer.
     guard(cfg.timeout, push.connect(&cfg.endpoint)).await?;
-    let payload = Bytes::from(vec![0u8; cfg.size]);
+    let payload = crate::static_payload(cfg.size);
     for _ in 0..n {
         guard(cfg.timeout, push.send(ZmqMessage::from(payload.clone()))).await?;
     }
@@ -171,7 +171,7 @@ pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
     runtime()?.block_on(async {
         let mut req = ReqSocket::new();
         guard(cfg.timeout, req.connect(&cfg.endpoint)).await?;
-        let payload = Bytes::from(vec![0u8; cfg.size]);
+        let payload = crate::static_payload(cfg.size);
         let mut timer = LatTimer::start(cfg.count);
         for _ in 0..cfg.count {
             guard(cfg.timeout, req.send(ZmqMessage::from(payload.clone()))).await?;
