@@ -135,10 +135,16 @@ mod imp {
             }
             let deadline = timeout.map(|t| Instant::now() + t);
             loop {
-                let sides = lock(streams).clone();
-                if sides.is_empty() || sides.len() > MAX_DIRECT {
+                let all = lock(streams).clone();
+                if all.is_empty() || all.len() > MAX_DIRECT {
                     return None;
                 }
+                // Connections receiving a large frame are the engine's
+                // until it is complete; its delivery rings the doorbell.
+                let sides: Vec<Arc<ReadSide>> = all
+                    .into_iter()
+                    .filter(|s| !s.bulk.load(Ordering::SeqCst))
+                    .collect();
                 self.polling.store(true, Ordering::SeqCst);
                 for s in &sides {
                     s.direct.store(true, Ordering::SeqCst);

@@ -200,6 +200,7 @@ pub(crate) async fn run(
             end: None,
         }),
         direct: AtomicBool::new(false),
+        bulk: AtomicBool::new(false),
         wake: Notify::new(),
         inp: binding.inp.clone(),
         ws: ws.clone(),
@@ -411,6 +412,10 @@ pub(crate) struct ReadSide {
     /// A blocking receiver is waiting on this connection in poll(2): the
     /// engine leaves the reading to it.
     pub(crate) direct: AtomicBool,
+    /// A frame larger than `DIRECT_MAX_FRAME` is being received: the
+    /// engine reads it (straight into the read buffer, no copy) and direct
+    /// readers leave the connection alone until it is complete.
+    pub(crate) bulk: AtomicBool,
     /// Wakes the engine: a direct reader found the end of the connection,
     /// or left data it did not read.
     pub(crate) wake: Notify,
@@ -467,6 +472,12 @@ impl ReadSide {
                     st.inb.extend_from_slice(&scratch[..n]);
                     st.decode(core, self);
                     st.flush(&self.inp);
+                    if st.large_frame_pending() {
+                        // Copying a large frame through `scratch` would
+                        // cost a copy per byte: the engine takes over.
+                        self.bulk.store(true, Ordering::SeqCst);
+                        full = true;
+                    }
                 }
                 Err(e) if e == rustix::io::Errno::AGAIN || e == rustix::io::Errno::INTR => {}
                 Err(e) => st.end = Some(io_reason(&e.into())),
@@ -483,6 +494,14 @@ impl ReadSide {
 }
 
 impl ReadState {
+    /// Whether the frame at the front of the buffer is larger than a
+    /// direct reader should copy.
+    fn large_frame_pending(&self) -> bool {
+        self.decoder
+            .bytes_needed(&self.inb)
+            .is_some_and(|n| n > DIRECT_MAX_FRAME)
+    }
+
     /// Hands decoded messages to the inbound pipe (as many as it has room
     /// for) and says what the reader may do next.
     fn flush(&mut self, inp: &Pipe) -> Flushed {
@@ -569,6 +588,7 @@ impl ReadState {
                     self.chunk = (self.chunk / 2).max(READ_CHUNK);
                 }
                 self.decode(core, rs);
+                rs.bulk.store(self.large_frame_pending(), Ordering::SeqCst);
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -576,6 +596,10 @@ impl ReadState {
         }
     }
 }
+
+/// Largest frame a direct reader copies in through its scratch buffer;
+/// larger ones are left to the engine, which reads them in place.
+const DIRECT_MAX_FRAME: usize = 8 * 1024;
 
 /// How long an engine leaves its connection to a direct reader before it
 /// looks again (it also looks when woken).
@@ -600,7 +624,7 @@ async fn read_loop(core: &SocketCore, rs: &ReadSide, in_room: &Notify) -> Discon
             }
             Flushed::Clear => {}
         }
-        if rs.direct.load(Ordering::Acquire) {
+        if rs.direct.load(Ordering::Acquire) && !rs.bulk.load(Ordering::Acquire) {
             tokio::select! {
                 _ = rs.wake.notified() => {}
                 _ = tokio::time::sleep(DIRECT_DEFER) => {}
@@ -615,7 +639,7 @@ async fn read_loop(core: &SocketCore, rs: &ReadSide, in_room: &Notify) -> Discon
             }
             _ = rs.wake.notified() => continue,
         }
-        if rs.direct.load(Ordering::Acquire) {
+        if rs.direct.load(Ordering::Acquire) && !rs.bulk.load(Ordering::Acquire) {
             // A blocking receiver was woken by the same bytes: its read.
             continue;
         }
