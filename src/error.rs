@@ -50,6 +50,12 @@ pub enum Error {
         /// The routing id the message was addressed to.
         routing_id: RoutingId,
     },
+    /// The call is not allowed in the socket's current state: a REQ
+    /// sending before the reply to its last request came, or receiving
+    /// with no request out; a REP sending before it received (EFSM in
+    /// libzmq) (SPEC §5.6).
+    #[error("operation not allowed now: {0}")]
+    State(&'static str),
     /// The socket has been closed.
     #[error("the socket is closed")]
     Closed,

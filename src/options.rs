@@ -25,6 +25,11 @@ pub struct SocketOptions {
     pub(crate) rcvtimeo: Option<Duration>,
     pub(crate) handshake_ivl: Option<Duration>,
     pub(crate) routing_id: Option<Bytes>,
+    pub(crate) router_mandatory: bool,
+    pub(crate) req_relaxed: bool,
+    pub(crate) req_correlate: bool,
+    pub(crate) xpub_verbose: bool,
+    pub(crate) xpub_verboser: bool,
 }
 
 impl Default for SocketOptions {
@@ -40,6 +45,11 @@ impl Default for SocketOptions {
             rcvtimeo: None,
             handshake_ivl: Some(Duration::from_secs(30)),
             routing_id: None,
+            router_mandatory: false,
+            req_relaxed: false,
+            req_correlate: false,
+            xpub_verbose: false,
+            xpub_verboser: false,
         }
     }
 }
@@ -101,6 +111,41 @@ impl SocketOptions {
     /// The `Identity` property sent in READY (ZMQ_ROUTING_ID). Default none.
     pub fn routing_id(mut self, id: Option<Bytes>) -> Self {
         self.routing_id = id;
+        self
+    }
+
+    /// ROUTER: a message addressed to an unknown identity fails with
+    /// `HostUnreachable`, and one for a peer at `sndhwm` waits (or fails
+    /// with `WouldBlock`), instead of being dropped (ZMQ_ROUTER_MANDATORY).
+    /// Default false (SPEC §5.7).
+    pub fn router_mandatory(mut self, on: bool) -> Self {
+        self.router_mandatory = on;
+        self
+    }
+    /// REQ: allow a new request before the reply to the last one came; the
+    /// late reply is then discarded (ZMQ_REQ_RELAXED). Default false
+    /// (SPEC §5.6).
+    pub fn req_relaxed(mut self, on: bool) -> Self {
+        self.req_relaxed = on;
+        self
+    }
+    /// REQ: prefix each request with a request id and accept only the
+    /// reply carrying it (ZMQ_REQ_CORRELATE). Default false (SPEC §5.6).
+    pub fn req_correlate(mut self, on: bool) -> Self {
+        self.req_correlate = on;
+        self
+    }
+    /// XPUB: hand every subscription to the application, not only the
+    /// first for a topic (ZMQ_XPUB_VERBOSE). Default false (SPEC §5.5).
+    pub fn xpub_verbose(mut self, on: bool) -> Self {
+        self.xpub_verbose = on;
+        self
+    }
+    /// XPUB: hand every cancellation to the application too, not only the
+    /// last for a topic (ZMQ_XPUB_VERBOSER; implies `xpub_verbose`).
+    /// Default false (SPEC §5.5).
+    pub fn xpub_verboser(mut self, on: bool) -> Self {
+        self.xpub_verboser = on;
         self
     }
 

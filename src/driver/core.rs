@@ -12,6 +12,7 @@ use crate::message::Message;
 use crate::options::SocketOptions;
 use crate::pattern::{FairQueue, LoadBalance, RoutingId, RoutingIdAllocator, Take};
 use crate::zmtp::SocketType;
+use bytes::Bytes;
 use event_listener::Event;
 use oxmq_transports::{Endpoint, Listener};
 use std::collections::{HashMap, VecDeque};
@@ -79,7 +80,45 @@ struct Endpoints {
 #[derive(Default)]
 pub(crate) struct Counters {
     pub(crate) dropped_multipart: AtomicU64,
+    /// Messages a PUB, XPUB or ROUTER dropped because a peer's queue was
+    /// at `sndhwm` (SPEC §5.5).
+    pub(crate) dropped_hwm: AtomicU64,
+    /// Messages a socket dropped because no peer could take them (ROUTER
+    /// to an unknown identity, REP to a departed requester) (SPEC §5).
+    pub(crate) dropped_unroutable: AtomicU64,
 }
+
+/// What a socket type adds to the shared core: it hears about peers as
+/// they come and go, may refuse a connection, and may take its peers'
+/// input itself instead of having it queued for `recv` (PUB and XPUB
+/// read subscriptions this way). Every method has a do-nothing default.
+/// Hooks run on whatever thread caused the event (an I/O thread, or an
+/// application thread for inproc), never under a core or pipe lock.
+pub(crate) trait Hooks: Send + Sync + 'static {
+    /// A peer was added: at `connect` for a connecting socket (before any
+    /// connection exists), after the handshake for an accepted one, at
+    /// join for an inproc binder. `out` carries messages to it.
+    fn attached(&self, _core: &SocketCore, _id: RoutingId, _out: &Arc<Pipe>) {}
+    /// A connection to the peer is up (every time, for a connecting
+    /// socket's peer that reconnects), with the peer's `Identity`
+    /// property. Returning false refuses it: the connection is closed.
+    fn connected(&self, _core: &SocketCore, _id: RoutingId, _identity: Option<&Bytes>) -> bool {
+        true
+    }
+    /// The peer was removed; its pipes are closed.
+    fn detached(&self, _core: &SocketCore, _id: RoutingId) {}
+    /// Whether the socket takes its peers' input itself through
+    /// [`input`](Self::input) rather than queueing it for `recv`.
+    fn takes_input(&self) -> bool {
+        false
+    }
+    /// A message from a peer, when [`takes_input`](Self::takes_input).
+    fn input(&self, _core: &SocketCore, _id: RoutingId, _msg: Message) {}
+}
+
+/// The hooks of socket types that need none.
+struct NoHooks;
+impl Hooks for NoHooks {}
 
 /// An event that knows how many tasks or threads listen to it, so that
 /// telling nobody costs one atomic load instead of a fence and a lock: a
@@ -132,6 +171,7 @@ impl Waiting<'_> {
 pub(crate) struct SocketCore {
     pub(crate) kind: SocketType,
     pub(crate) options: SocketOptions,
+    hooks: Arc<dyn Hooks>,
     me: Weak<SocketCore>,
     peers: Mutex<Peers>,
     ready: Mutex<FairQueue<(RoutingId, Arc<Pipe>)>>,
@@ -157,9 +197,19 @@ pub(crate) struct SocketCore {
 
 impl SocketCore {
     pub(crate) fn new(kind: SocketType, options: SocketOptions) -> Arc<SocketCore> {
+        Self::with_hooks(kind, options, Arc::new(NoHooks))
+    }
+
+    /// A core whose socket type follows its peers through `hooks`.
+    pub(crate) fn with_hooks(
+        kind: SocketType,
+        options: SocketOptions,
+        hooks: Arc<dyn Hooks>,
+    ) -> Arc<SocketCore> {
         Arc::new_cyclic(|me| SocketCore {
             kind,
             options,
+            hooks,
             me: me.clone(),
             peers: Mutex::new(Peers {
                 by_id: HashMap::new(),
@@ -206,15 +256,21 @@ impl SocketCore {
             id
         };
         out.set_writer(Some(self.send_hook()));
+        self.hooks.attached(self, id, &out);
         let me = self.me.clone();
         let pipe = Arc::downgrade(&inp);
+        let takes_input = self.hooks.takes_input();
         let hook: Hook = Arc::new(move || {
             if let (Some(core), Some(pipe)) = (me.upgrade(), pipe.upgrade()) {
-                core.schedule(id, pipe);
+                if takes_input {
+                    core.hand_input(id, &pipe);
+                } else {
+                    core.schedule(id, pipe);
+                }
             }
         });
-        if inp.set_reader(Some(hook)) {
-            self.schedule(id, inp.clone());
+        if inp.set_reader(Some(hook.clone())) {
+            hook();
         }
         if self.is_closed() {
             // Raced with close(), which may have listed the peers before
@@ -242,6 +298,34 @@ impl SocketCore {
         self.direct.ring();
     }
 
+    /// Hands everything queued in a peer's inbound pipe to the socket
+    /// type's [`Hooks::input`] (outside the pipe's lock), until it is empty.
+    fn hand_input(&self, id: RoutingId, pipe: &Pipe) {
+        let mut taken = Vec::new();
+        loop {
+            let d = pipe.drain_into(RECV_TURN, |m| taken.push(m));
+            for m in taken.drain(..) {
+                self.hooks.input(self, id, m);
+            }
+            if d.done {
+                self.peer_left(id);
+                return;
+            }
+            if !d.more {
+                return;
+            }
+        }
+    }
+
+    /// Queues a message for `recv` as if it came from peer `id` (XPUB
+    /// hands subscriptions to the application this way).
+    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
+    pub(crate) fn deliver(&self, id: RoutingId, msg: Message) {
+        lock(&self.received).push_back((id, msg));
+        self.recv_event.notify(1);
+        self.direct.ring();
+    }
+
     /// Removes a peer; its queued outbound messages are dropped.
     pub(crate) fn detach(&self, id: RoutingId) {
         let entry = {
@@ -252,6 +336,7 @@ impl SocketCore {
         if let Some(e) = entry {
             e.out.close_writer();
             e.inp.close_reader();
+            self.hooks.detached(self, id);
         }
         self.send_event.notify(usize::MAX);
     }
@@ -259,12 +344,37 @@ impl SocketCore {
     /// Removes a peer from routing without touching its pipes: what it sent
     /// before leaving stays readable (its engine closed the pipes' far ends).
     pub(crate) fn detach_keep_input(&self, id: RoutingId) {
-        {
+        let entry = {
             let mut peers = lock(&self.peers);
             peers.outlets.remove_where(|(i, _)| *i == id);
-            peers.by_id.remove(&id);
+            peers.by_id.remove(&id)
+        };
+        if entry.is_some() {
+            self.hooks.detached(self, id);
         }
         self.send_event.notify(usize::MAX);
+    }
+
+    /// A connection to the peer whose outbound pipe is `out` is up, and
+    /// the peer called itself `identity`: asks the socket type whether it
+    /// takes it ([`Hooks::connected`]).
+    pub(crate) fn peer_connected(&self, out: &Arc<Pipe>, identity: Option<&Bytes>) -> bool {
+        match self.peer_id_of(out) {
+            Some(id) => self.hooks.connected(self, id, identity),
+            None => false,
+        }
+    }
+
+    /// The outbound pipe of peer `id`, if it is still attached.
+    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
+    pub(crate) fn out_pipe(&self, id: RoutingId) -> Option<Arc<Pipe>> {
+        lock(&self.peers).by_id.get(&id).map(|e| e.out.clone())
+    }
+
+    /// The ids of every attached peer.
+    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
+    pub(crate) fn peer_ids(&self) -> Vec<RoutingId> {
+        lock(&self.peers).by_id.keys().copied().collect()
     }
 
     /// The id of the peer whose outbound pipe is `out`.
@@ -332,7 +442,7 @@ impl SocketCore {
     }
 
     /// A peer's inbound pipe was closed by its writer.
-    fn peer_left(&self, id: RoutingId) {
+    pub(crate) fn peer_left(&self, id: RoutingId) {
         let transient = lock(&self.peers)
             .by_id
             .get(&id)
@@ -362,15 +472,25 @@ impl SocketCore {
     /// Hands `msg` to the next peer with room, round-robin (SPEC §5.2).
     /// Gives it back when no peer can take it now.
     pub(crate) fn try_send_balanced(&self, msg: Message) -> Result<(), (Error, Message)> {
+        self.try_send_balanced_to(msg).map(|_| ())
+    }
+
+    /// [`try_send_balanced`](Self::try_send_balanced), telling which peer
+    /// took the message (REQ waits for the reply from that one).
+    pub(crate) fn try_send_balanced_to(&self, msg: Message) -> Result<RoutingId, (Error, Message)> {
         if self.is_closed() {
             return Err((Error::Closed, msg));
         }
         let mut gone = Vec::new();
         let mut peers = lock(&self.peers);
+        let mut chosen = None;
         let r = peers
             .outlets
             .offer(msg, |(id, pipe), m| match pipe.try_push(m) {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    chosen = Some(*id);
+                    Ok(())
+                }
                 Err(PushError::Full(m)) => Err(m),
                 Err(PushError::Closed(m)) => {
                     gone.push(*id);
@@ -381,7 +501,11 @@ impl SocketCore {
         for id in gone {
             self.peer_left(id);
         }
-        r.map_err(|m| (Error::WouldBlock, m))
+        match (r, chosen) {
+            (Ok(()), Some(id)) => Ok(id),
+            (Err(m), _) => Err((Error::WouldBlock, m)),
+            (Ok(()), None) => unreachable!("an outlet took the message"),
+        }
     }
 
     /// Sends to one peer (SERVER). Unknown or departed ids fail with

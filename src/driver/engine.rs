@@ -149,7 +149,7 @@ pub(crate) async fn run(
             .unwrap_or(Err(DisconnectReason::HandshakeTimeout)),
         None => hs.await,
     };
-    let _info = match result {
+    let info = match result {
         Ok(info) => info,
         Err(reason) => {
             tracing::warn!(%endpoint, %peer, %reason, "ZMTP handshake failed; connection closed");
@@ -176,6 +176,10 @@ pub(crate) async fn run(
         state: Mutex::new(WriteState {
             og: Outgoing {
                 keep_unsent: matches!(attach, Attach::Persistent { .. }),
+                // RFC 37: a ZMTP 3.1 publisher gets subscriptions as
+                // commands; a 3.0 one as messages (SPEC §5.5).
+                subs_as_commands: matches!(core.kind, SocketType::Sub | SocketType::XSub)
+                    && info.minor_version >= 1,
                 ..Outgoing::default()
             },
             ..WriteState::default()
@@ -184,6 +188,14 @@ pub(crate) async fn run(
     });
     let mut binding = Binding::new(&core, attach, ws.clone());
     binding.report = Some((endpoint.clone(), peer.clone()));
+    if !core.peer_connected(&binding.out, info.identity.as_ref()) {
+        tracing::info!(%endpoint, %peer, "connection refused by the {} socket", core.kind);
+        binding.reason = DisconnectReason::Refused;
+        drop(binding);
+        return EngineEnd {
+            handshake_done: true,
+        };
+    }
     binding.out.set_reader(Some(direct_hook(&ws, &binding.out)));
     binding.inp.set_writer(Some(notify_hook(&in_room)));
     // Anything queued before this connection existed is waiting already.
@@ -205,6 +217,7 @@ pub(crate) async fn run(
         inp: binding.inp.clone(),
         ws: ws.clone(),
         single_frame: matches!(core.kind, SocketType::Client | SocketType::Server),
+        takes_subscriptions: matches!(core.kind, SocketType::Pub | SocketType::XPub),
     });
     // Bytes that came with the end of the handshake are decoded now.
     rs.lock().decode(&core, &rs);
@@ -422,6 +435,19 @@ pub(crate) struct ReadSide {
     inp: Arc<Pipe>,
     ws: Arc<WriteSide>,
     single_frame: bool,
+    /// PUB and XPUB: SUBSCRIBE and CANCEL commands become the messages
+    /// `\x01topic` and `\x00topic` in the inbound pipe, as a ZMTP 3.0
+    /// peer sends them (SPEC §5.5).
+    takes_subscriptions: bool,
+}
+
+/// The message form of a subscription (`\x01topic`) or cancellation
+/// (`\x00topic`), as ZMTP 3.0 carries them (RFC 29).
+pub(crate) fn subscription_message(subscribe: bool, topic: &[u8]) -> Message {
+    let mut b = BytesMut::with_capacity(1 + topic.len());
+    b.extend_from_slice(&[u8::from(subscribe)]);
+    b.extend_from_slice(topic);
+    Message::from(b.freeze())
 }
 
 struct ReadState {
@@ -538,6 +564,12 @@ impl ReadState {
                     Ok(Command::Error { reason }) => {
                         self.end =
                             Some(DisconnectReason::Protocol(ProtocolError::PeerError(reason)));
+                    }
+                    Ok(Command::Subscribe(topic)) if rs.takes_subscriptions => {
+                        self.batch.push_back(subscription_message(true, &topic));
+                    }
+                    Ok(Command::Cancel(topic)) if rs.takes_subscriptions => {
+                        self.batch.push_back(subscription_message(false, &topic));
                     }
                     Ok(_) => {}
                     Err(e) => self.end = Some(DisconnectReason::Protocol(e)),
@@ -690,6 +722,9 @@ struct Outgoing {
     /// endpoint, whose next connection sends them again).
     msgs: VecDeque<(Message, u64)>,
     keep_unsent: bool,
+    /// SUB and XSUB to a ZMTP 3.1 peer: single-frame messages starting
+    /// with 1 or 0 go out as SUBSCRIBE or CANCEL commands.
+    subs_as_commands: bool,
     scratch: BytesMut,
     /// Length of `scratch` already counted in `queued_end`.
     sealed_scratch: u64,
@@ -699,6 +734,14 @@ struct Outgoing {
 
 impl Outgoing {
     fn push_message(&mut self, msg: Message) {
+        if self.subs_as_commands && msg.len() == 1 {
+            let f = msg.first();
+            match f.first() {
+                Some(1) => return self.push_command(&Command::Subscribe(f.slice(1..))),
+                Some(0) => return self.push_command(&Command::Cancel(f.slice(1..))),
+                _ => {}
+            }
+        }
         let frames = msg.frames();
         let last = frames.len() - 1;
         let mut size = 0u64;

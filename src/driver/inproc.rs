@@ -22,6 +22,8 @@ pub(crate) struct InprocOffer {
     /// Messages from the binder to the connector.
     from_binder: Arc<Pipe>,
     connector_type: SocketType,
+    /// The connector's `routing_id` option (its `Identity`).
+    identity: Option<bytes::Bytes>,
     sndhwm: usize,
     rcvhwm: usize,
     connector: Weak<SocketCore>,
@@ -34,6 +36,7 @@ impl InprocOffer {
             to_binder: out,
             from_binder: inp,
             connector_type: core.kind,
+            identity: core.options.routing_id.clone(),
             sndhwm: core.options.sndhwm,
             rcvhwm: core.options.rcvhwm,
             connector: Arc::downgrade(core),
@@ -59,7 +62,7 @@ pub(crate) fn bind(core: &Arc<SocketCore>, name: &str) -> std::io::Result<Bindin
         name,
         Arc::new(move |offer: InprocOffer| match me.upgrade() {
             Some(core) => accept(&core, offer, &endpoint),
-            None => refuse(offer, None),
+            None => refuse(offer, false),
         }),
     )
 }
@@ -68,15 +71,17 @@ pub(crate) fn unbind(name: &str, id: BindingId) {
     REGISTRY.unbind(name, id);
 }
 
-fn refuse(offer: InprocOffer, error: Option<ProtocolError>) {
-    offer.refused.store(error.is_some(), Ordering::Release);
+/// Closes the offered pipes; `for_good` tells the connector not to offer
+/// them again (incompatible, or refused by the socket type).
+fn refuse(offer: InprocOffer, for_good: bool) {
+    offer.refused.store(for_good, Ordering::Release);
     offer.to_binder.close_reader();
     offer.from_binder.close_writer();
 }
 
 fn accept(core: &Arc<SocketCore>, offer: InprocOffer, endpoint: &str) {
     if core.is_closed() {
-        return refuse(offer, None);
+        return refuse(offer, false);
     }
     if !core.kind.is_compatible_with(offer.connector_type) {
         let error = ProtocolError::IncompatibleSocketType {
@@ -94,7 +99,7 @@ fn accept(core: &Arc<SocketCore>, offer: InprocOffer, endpoint: &str) {
         if let Some(c) = offer.connector.upgrade() {
             c.monitor.emit(event);
         }
-        return refuse(offer, Some(error));
+        return refuse(offer, true);
     }
     offer
         .to_binder
@@ -107,6 +112,18 @@ fn accept(core: &Arc<SocketCore>, offer: InprocOffer, endpoint: &str) {
         offer.to_binder.clone(),
         PeerKind::Transient,
     );
+    let connector = offer.connector.upgrade();
+    let taken = core.peer_connected(&offer.from_binder, offer.identity.as_ref())
+        && connector
+            .as_ref()
+            .is_none_or(|c| c.peer_connected(&offer.to_binder, core.options.routing_id.as_ref()));
+    if !taken {
+        tracing::warn!(%endpoint, "inproc connection refused by the socket type");
+        if let Some(id) = core.peer_id_of(&offer.from_binder) {
+            core.detach(id);
+        }
+        return refuse(offer, true);
+    }
     let ok = SocketEvent::HandshakeSucceeded {
         endpoint: endpoint.to_string(),
         peer: "inproc".to_string(),

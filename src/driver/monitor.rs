@@ -21,6 +21,10 @@ pub enum DisconnectReason {
     HandshakeTimeout,
     /// Our socket is closing, or the endpoint was unbound or disconnected.
     SocketClosed,
+    /// The socket type refused the peer after the handshake: a PAIR that
+    /// has its peer already, a ROUTER that knows the peer's identity from
+    /// another connection (SPEC §5).
+    Refused,
 }
 
 impl std::fmt::Display for DisconnectReason {
@@ -31,6 +35,7 @@ impl std::fmt::Display for DisconnectReason {
             DisconnectReason::Io(_, m) => write!(f, "i/o error: {m}"),
             DisconnectReason::HandshakeTimeout => write!(f, "handshake timed out"),
             DisconnectReason::SocketClosed => write!(f, "socket closed"),
+            DisconnectReason::Refused => write!(f, "refused by the socket type"),
         }
     }
 }

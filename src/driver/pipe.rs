@@ -154,6 +154,27 @@ impl Pipe {
         Ok(())
     }
 
+    /// Appends a message even when the pipe is at its high-water mark
+    /// (subscriptions, which must never be lost, SPEC §5.5). Gives it back
+    /// if the reader has left.
+    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
+    pub(crate) fn push_force(&self, msg: Message) -> Result<(), Message> {
+        let wake = {
+            let mut s = self.lock();
+            if s.reader_closed {
+                return Err(msg);
+            }
+            s.queue.push_back(msg);
+            if s.queue.len() == 1 {
+                s.reader_hook.clone()
+            } else {
+                None
+            }
+        };
+        run(wake);
+        Ok(())
+    }
+
     /// Moves messages from the front of `batch` into the pipe until it is
     /// full. Returns `Err(())` if the reader has left (nothing is moved).
     /// Messages left in `batch` wait for the writer hook.

@@ -18,6 +18,12 @@ use std::time::Duration;
 pub struct SocketStats {
     /// Multipart messages discarded whole by CLIENT or SERVER (RFC 41).
     pub dropped_multipart: u64,
+    /// Messages PUB, XPUB or ROUTER dropped for a peer whose queue was at
+    /// `sndhwm` (SPEC §5.5, §5.7).
+    pub dropped_hwm: u64,
+    /// Messages dropped because no peer could take them: ROUTER to an
+    /// unknown identity, REP to a requester that left (SPEC §5.6, §5.7).
+    pub dropped_unroutable: u64,
 }
 
 /// Runs a socket future on the calling thread, with an optional timeout
@@ -47,6 +53,18 @@ impl SocketBase {
         }
     }
 
+    /// A socket whose type follows its peers through `hooks`.
+    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
+    pub(crate) fn with_hooks(
+        kind: SocketType,
+        options: SocketOptions,
+        hooks: Arc<dyn crate::driver::core::Hooks>,
+    ) -> SocketBase {
+        SocketBase {
+            core: SocketCore::with_hooks(kind, options, hooks),
+        }
+    }
+
     pub(crate) fn bind(&self, endpoint: &str) -> Result<String> {
         self.core.bind(endpoint)
     }
@@ -70,6 +88,12 @@ impl SocketBase {
     pub(crate) fn stats(&self) -> SocketStats {
         SocketStats {
             dropped_multipart: self.core.counters.dropped_multipart.load(Ordering::Relaxed),
+            dropped_hwm: self.core.counters.dropped_hwm.load(Ordering::Relaxed),
+            dropped_unroutable: self
+                .core
+                .counters
+                .dropped_unroutable
+                .load(Ordering::Relaxed),
         }
     }
 
@@ -93,16 +117,22 @@ impl Drop for SocketBase {
 macro_rules! socket_common {
     ($name:ident, $kind:expr) => {
         impl $name {
-            /// Creates the socket with default options (SPEC §7).
-            pub fn new() -> Self {
-                Self::with_options($crate::SocketOptions::default())
-            }
-
             /// Creates the socket with the given options (SPEC §7).
             pub fn with_options(options: $crate::SocketOptions) -> Self {
                 $name {
                     base: $crate::driver::SocketBase::new($kind, options),
                 }
+            }
+        }
+        $crate::driver::socket_common!($name, $kind, custom_constructor);
+    };
+    // For socket types that write `with_options` themselves (those with
+    // hooks or state of their own).
+    ($name:ident, $kind:expr, custom_constructor) => {
+        impl $name {
+            /// Creates the socket with default options (SPEC §7).
+            pub fn new() -> Self {
+                Self::with_options($crate::SocketOptions::default())
             }
 
             /// Binds to an endpoint (`tcp://`, `ipc://`, `inproc://`) and
