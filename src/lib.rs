@@ -29,6 +29,7 @@ mod error;
 mod message;
 mod options;
 pub mod pattern;
+pub mod proxy;
 mod socket;
 pub mod zmtp;
 
@@ -38,5 +39,9 @@ pub use message::Message;
 pub use options::SocketOptions;
 pub use oxmq_transports::{Endpoint, EndpointError};
 pub use pattern::RoutingId;
+pub use proxy::{
+    blocking_proxy, blocking_proxy_steerable, proxy, proxy_steerable, ProxyCapture, ProxyControl,
+    ProxySocket,
+};
 pub use socket::{Client, Pull, Push, Server};
 pub use zmtp::SocketType;

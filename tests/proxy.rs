@@ -1,0 +1,144 @@
+//! The proxy (SPEC §5.9): forwarding, capture, steering.
+
+mod support;
+
+use bytes::Bytes;
+use oxmq::{blocking_proxy_steerable, Error, Message, ProxyControl, Pull, Push, SocketOptions};
+use std::sync::Arc;
+use std::time::Duration;
+use support::{all_transports, GUARD};
+
+fn msg(i: u32) -> Message {
+    Message::from_frames(vec![
+        Bytes::from(format!("part-a-{i}")),
+        Bytes::from(format!("part-b-{i}")),
+    ])
+}
+
+fn pull() -> Pull {
+    Pull::with_options(SocketOptions::default().rcvtimeo(Some(GUARD)))
+}
+
+/// A PULL → PUSH streamer with a capture socket: every message reaches the
+/// consumer whole and in order, and the capture gets a copy of each.
+#[test]
+fn streamer_forwards_everything_and_captures_copies() {
+    for (name, ep) in all_transports() {
+        let front = Arc::new(Pull::new());
+        let back = Arc::new(Push::new());
+        let cap = Arc::new(Push::new());
+        let front_ep = front.bind(&ep()).unwrap();
+        let back_ep = back.bind(&ep()).unwrap();
+        let cap_ep = cap.bind(&ep()).unwrap();
+        let control = Arc::new(ProxyControl::new());
+        let runner = {
+            let (front, back, cap, control) =
+                (front.clone(), back.clone(), cap.clone(), control.clone());
+            std::thread::spawn(move || {
+                blocking_proxy_steerable(&*front, &*back, Some(&*cap), &control)
+            })
+        };
+        let producer = Push::new();
+        producer.connect(&front_ep).unwrap();
+        let consumer = pull();
+        consumer.connect(&back_ep).unwrap();
+        let capture = pull();
+        capture.connect(&cap_ep).unwrap();
+        const N: u32 = 2000;
+        for i in 0..N {
+            producer.blocking_send(msg(i)).unwrap();
+        }
+        for i in 0..N {
+            assert_eq!(
+                consumer.blocking_recv().unwrap(),
+                msg(i),
+                "{name}: message {i}"
+            );
+            assert_eq!(capture.blocking_recv().unwrap(), msg(i), "{name}: copy {i}");
+        }
+        control.terminate();
+        assert!(
+            runner.join().unwrap().is_ok(),
+            "{name}: terminate ends the proxy"
+        );
+    }
+}
+
+/// Paused, the proxy moves at most the message it already held; resumed,
+/// it delivers the rest in order.
+#[test]
+fn pause_holds_messages_until_resume() {
+    let front = Arc::new(Pull::new());
+    let back = Arc::new(Push::new());
+    let front_ep = front.bind("tcp://127.0.0.1:0").unwrap();
+    let back_ep = back.bind("tcp://127.0.0.1:0").unwrap();
+    let control = Arc::new(ProxyControl::new());
+    let runner = {
+        let (front, back, control) = (front.clone(), back.clone(), control.clone());
+        std::thread::spawn(move || blocking_proxy_steerable(&*front, &*back, None, &control))
+    };
+    let producer = Push::new();
+    producer.connect(&front_ep).unwrap();
+    let consumer =
+        Pull::with_options(SocketOptions::default().rcvtimeo(Some(Duration::from_millis(300))));
+    consumer.connect(&back_ep).unwrap();
+    // Running: the first message goes through.
+    producer.blocking_send(msg(0)).unwrap();
+    let deadline = std::time::Instant::now() + GUARD;
+    let first = loop {
+        match consumer.blocking_recv() {
+            Ok(m) => break m,
+            Err(Error::Timeout { .. }) if std::time::Instant::now() < deadline => {}
+            Err(e) => panic!("first message not forwarded while running: {e}"),
+        }
+    };
+    let mut got = vec![first];
+    control.pause();
+    for i in 1..=10 {
+        producer.blocking_send(msg(i)).unwrap();
+    }
+    // Whatever arrives while paused: at most the one message the proxy
+    // had taken before it saw the pause.
+    let mut while_paused = 0;
+    loop {
+        match consumer.blocking_recv() {
+            Ok(m) => {
+                got.push(m);
+                while_paused += 1;
+            }
+            Err(Error::Timeout { .. }) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(
+        while_paused <= 1,
+        "{while_paused} messages moved while paused"
+    );
+    control.resume();
+    let deadline = std::time::Instant::now() + GUARD;
+    while got.len() < 11 {
+        match consumer.blocking_recv() {
+            Ok(m) => got.push(m),
+            Err(Error::Timeout { .. }) if std::time::Instant::now() < deadline => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let want: Vec<Message> = (0..=10).map(msg).collect();
+    assert_eq!(got, want);
+    control.terminate();
+    assert!(runner.join().unwrap().is_ok());
+}
+
+/// A side that cannot send (PULL as the backend) fails the proxy with a
+/// state error when a message must go its way; nothing hangs.
+#[test]
+fn one_way_socket_in_the_wrong_place_is_an_error() {
+    let front = Pull::new();
+    let back = Pull::new();
+    let front_ep = front.bind("inproc://proxy-wrong-way").unwrap();
+    let feeder = Push::new();
+    feeder.connect(&front_ep).unwrap();
+    feeder.blocking_send("x").unwrap();
+    let r = oxmq::blocking_proxy(&front, &back, None);
+    assert!(matches!(r, Err(Error::State(_))), "{r:?}");
+}
