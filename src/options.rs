@@ -30,6 +30,9 @@ pub struct SocketOptions {
     pub(crate) req_correlate: bool,
     pub(crate) xpub_verbose: bool,
     pub(crate) xpub_verboser: bool,
+    pub(crate) heartbeat_ivl: Option<Duration>,
+    pub(crate) heartbeat_timeout: Option<Duration>,
+    pub(crate) heartbeat_ttl: Option<Duration>,
 }
 
 impl Default for SocketOptions {
@@ -50,6 +53,9 @@ impl Default for SocketOptions {
             req_correlate: false,
             xpub_verbose: false,
             xpub_verboser: false,
+            heartbeat_ivl: None,
+            heartbeat_timeout: None,
+            heartbeat_ttl: None,
         }
     }
 }
@@ -146,6 +152,28 @@ impl SocketOptions {
     /// Default false (SPEC §5.5).
     pub fn xpub_verboser(mut self, on: bool) -> Self {
         self.xpub_verboser = on;
+        self
+    }
+
+    /// Interval between the PINGs sent on each connection
+    /// (ZMQ_HEARTBEAT_IVL). `None` (default) sends none (SPEC §6.8).
+    pub fn heartbeat_ivl(mut self, ivl: Option<Duration>) -> Self {
+        self.heartbeat_ivl = ivl;
+        self
+    }
+    /// How long after a PING the connection may stay silent before it is
+    /// closed (ZMQ_HEARTBEAT_TIMEOUT). `None` (default): the interval
+    /// (SPEC §6.8).
+    pub fn heartbeat_timeout(mut self, t: Option<Duration>) -> Self {
+        self.heartbeat_timeout = t;
+        self
+    }
+    /// Time-to-live announced in our PINGs: the peer closes the connection
+    /// if it hears nothing from us for that long (ZMQ_HEARTBEAT_TTL; sent
+    /// in tenths of a second, at most 6553.5 s). `None` (default): none
+    /// (SPEC §6.8).
+    pub fn heartbeat_ttl(mut self, t: Option<Duration>) -> Self {
+        self.heartbeat_ttl = t;
         self
     }
 

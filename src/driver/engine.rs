@@ -32,7 +32,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use oxmq_transports::{ReadHalf, Stream, WriteHalf};
 use std::collections::VecDeque;
 use std::io::IoSlice;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -213,6 +213,10 @@ pub(crate) async fn run(
         }),
         direct: AtomicBool::new(false),
         bulk: AtomicBool::new(false),
+        born: Instant::now(),
+        last_rx: AtomicU64::new(0),
+        peer_ttl: AtomicU64::new(0),
+        ttl_given: Notify::new(),
         wake: Notify::new(),
         inp: binding.inp.clone(),
         ws: ws.clone(),
@@ -226,15 +230,20 @@ pub(crate) async fn run(
     let reason = {
         let reader = read_loop(&core, &rs, &in_room);
         let writer = write_loop(&ws, &binding.out);
-        tokio::pin!(reader, writer);
+        let beats = heartbeat_loop(&core.options, &rs, &ws);
+        tokio::pin!(reader, writer, beats);
         tokio::select! {
             r = &mut reader => match r {
                 // The socket stopped receiving (it is closing): keep
                 // flushing what it sent until the linger runs out.
-                DisconnectReason::SocketClosed => (&mut writer).await,
+                DisconnectReason::SocketClosed => tokio::select! {
+                    w = &mut writer => w,
+                    h = &mut beats => h,
+                },
                 other => other,
             },
             w = &mut writer => w,
+            h = &mut beats => h,
         }
     };
     if reason != DisconnectReason::SocketClosed {
@@ -429,6 +438,15 @@ pub(crate) struct ReadSide {
     /// engine reads it (straight into the read buffer, no copy) and direct
     /// readers leave the connection alone until it is complete.
     pub(crate) bulk: AtomicBool,
+    /// When the engine started: the origin of `last_rx`.
+    born: Instant,
+    /// When bytes last arrived, in ns since `born` (heartbeats, SPEC §6.8).
+    last_rx: AtomicU64,
+    /// The TTL of the peer's last PING, in ns (0: none): silence for that
+    /// long closes the connection.
+    peer_ttl: AtomicU64,
+    /// Wakes the heartbeat task when a PING first brings a TTL.
+    ttl_given: Notify,
     /// Wakes the engine: a direct reader found the end of the connection,
     /// or left data it did not read.
     pub(crate) wake: Notify,
@@ -480,6 +498,21 @@ impl ReadSide {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Bytes arrived just now.
+    fn heard(&self) {
+        self.last_rx
+            .store(self.since_born(Instant::now()), Ordering::Relaxed);
+    }
+
+    fn since_born(&self, t: Instant) -> u64 {
+        u64::try_from(t.saturating_duration_since(self.born).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// When bytes last arrived.
+    fn last_heard(&self) -> Instant {
+        self.born + Duration::from_nanos(self.last_rx.load(Ordering::Relaxed))
+    }
+
     /// A read by a blocking receiver that poll(2) found the connection
     /// readable for: reads what the kernel has into `scratch` (bypassing
     /// the runtime), decodes it and hands the messages to the socket.
@@ -494,6 +527,7 @@ impl ReadSide {
             match rustix::io::read(&self.half, &mut *scratch) {
                 Ok(0) => st.end = Some(DisconnectReason::PeerClosed),
                 Ok(n) => {
+                    self.heard();
                     full = n == scratch.len();
                     st.inb.extend_from_slice(&scratch[..n]);
                     st.decode(core, self);
@@ -557,7 +591,15 @@ impl ReadState {
             };
             if frame.command {
                 match Command::parse(frame.body) {
-                    Ok(Command::Ping { context, .. }) => {
+                    Ok(Command::Ping {
+                        context,
+                        ttl_deciseconds,
+                    }) => {
+                        let ttl = Duration::from_millis(u64::from(ttl_deciseconds) * 100);
+                        let old = rs.peer_ttl.swap(ttl.as_nanos() as u64, Ordering::Relaxed);
+                        if old == 0 && !ttl.is_zero() {
+                            rs.ttl_given.notify_one();
+                        }
                         rs.ws.lock().control.push_back(Command::Pong { context });
                         rs.ws.out_ready.notify_one();
                     }
@@ -614,6 +656,7 @@ impl ReadState {
         match rs.half.try_read_buf(&mut self.inb) {
             Ok(0) => self.end = Some(DisconnectReason::PeerClosed),
             Ok(n) => {
+                rs.heard();
                 if n == offered {
                     self.chunk = (self.chunk * 2).min(READ_CHUNK_MAX);
                 } else if n < self.chunk / 4 {
@@ -676,6 +719,69 @@ async fn read_loop(core: &SocketCore, rs: &ReadSide, in_room: &Notify) -> Discon
             continue;
         }
         rs.lock().read_engine(core, rs);
+    }
+}
+
+/// Heartbeats (SPEC §6.8): sends a PING every `heartbeat_ivl` and ends
+/// the connection when nothing arrived within `heartbeat_timeout` of a
+/// PING, or within the TTL of the peer's own last PING. Any bytes count as
+/// a sign of life. Never ends when neither side asked for heartbeats.
+async fn heartbeat_loop(
+    opts: &crate::options::SocketOptions,
+    rs: &ReadSide,
+    ws: &WriteSide,
+) -> DisconnectReason {
+    let ivl = opts.heartbeat_ivl.filter(|d| !d.is_zero());
+    let timeout = opts.heartbeat_timeout.filter(|d| !d.is_zero()).or(ivl);
+    let ttl_ds = opts.heartbeat_ttl.map_or(0, |t| {
+        u16::try_from(t.as_millis() / 100).unwrap_or(u16::MAX)
+    });
+    let mut next_ping = ivl.map(|i| Instant::now() + i);
+    // A PING in flight: when it went and when its answer is due.
+    let mut awaiting: Option<(Instant, Instant)> = None;
+    loop {
+        let peer_ttl = Duration::from_nanos(rs.peer_ttl.load(Ordering::Relaxed));
+        let ttl_due = (!peer_ttl.is_zero()).then(|| rs.last_heard() + peer_ttl);
+        let wake = [next_ping, awaiting.map(|(_, due)| due), ttl_due]
+            .into_iter()
+            .flatten()
+            .min();
+        match wake {
+            Some(at) => tokio::time::sleep_until(at.into()).await,
+            None => {
+                // Nothing to time until the peer's PING brings a TTL.
+                rs.ttl_given.notified().await;
+                continue;
+            }
+        }
+        let now = Instant::now();
+        let heard = rs.last_heard();
+        if let Some((sent, due)) = awaiting {
+            if heard >= sent {
+                awaiting = None;
+            } else if now >= due {
+                return DisconnectReason::HeartbeatTimeout;
+            }
+        }
+        let peer_ttl = Duration::from_nanos(rs.peer_ttl.load(Ordering::Relaxed));
+        if !peer_ttl.is_zero() && now >= rs.last_heard() + peer_ttl {
+            return DisconnectReason::HeartbeatTimeout;
+        }
+        if let (Some(i), Some(at)) = (ivl, next_ping) {
+            if now >= at {
+                ws.lock().control.push_back(Command::Ping {
+                    ttl_deciseconds: ttl_ds,
+                    context: Bytes::new(),
+                });
+                ws.out_ready.notify_one();
+                next_ping = Some(now + i);
+                if awaiting.is_none() {
+                    if let Some(t) = timeout {
+                        awaiting = Some((now, now + t));
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -21,6 +21,9 @@ pub enum DisconnectReason {
     HandshakeTimeout,
     /// Our socket is closing, or the endpoint was unbound or disconnected.
     SocketClosed,
+    /// Heartbeats (SPEC §6.8): nothing came from the peer within
+    /// `heartbeat_timeout` of a PING, or within the TTL its own PING gave.
+    HeartbeatTimeout,
     /// The socket type refused the peer after the handshake: a PAIR that
     /// has its peer already, a ROUTER that knows the peer's identity from
     /// another connection (SPEC §5).
@@ -36,6 +39,7 @@ impl std::fmt::Display for DisconnectReason {
             DisconnectReason::HandshakeTimeout => write!(f, "handshake timed out"),
             DisconnectReason::SocketClosed => write!(f, "socket closed"),
             DisconnectReason::Refused => write!(f, "refused by the socket type"),
+            DisconnectReason::HeartbeatTimeout => write!(f, "heartbeat timed out: peer silent"),
         }
     }
 }

@@ -162,6 +162,17 @@ impl RawPeer {
         }
     }
 
+    /// Wraps a connection accepted from oxmq (a connecting socket).
+    pub fn from_stream(stream: TcpStream) -> RawPeer {
+        stream.set_nodelay(true).expect("set_nodelay");
+        RawPeer {
+            stream,
+            pending: BytesMut::new(),
+            timeout: TIMEOUT,
+            greeting: None,
+        }
+    }
+
     /// Changes the bound on each later wait.
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
