@@ -33,7 +33,7 @@ pub mod proxy;
 mod socket;
 pub mod zmtp;
 
-pub use driver::{DisconnectReason, Monitor, SocketEvent, SocketStats};
+pub use driver::{DisconnectReason, Monitor, PeerQueues, SocketEvent, SocketStats};
 pub use error::{Error, Result};
 pub use message::Message;
 pub use options::SocketOptions;

@@ -44,6 +44,9 @@ pub(crate) async fn connect_loop(
         if core.is_closed() && out.len() == 0 {
             return;
         }
+        core.monitor.emit(SocketEvent::ConnectDelayed {
+            endpoint: given.clone(),
+        });
         match oxmq_transports::connect(&ep).await {
             Ok(stream) => {
                 let peer = stream.peer_description();

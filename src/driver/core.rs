@@ -86,6 +86,32 @@ pub(crate) struct Counters {
     /// Messages a socket dropped because no peer could take them (ROUTER
     /// to an unknown identity, REP to a departed requester) (SPEC §5).
     pub(crate) dropped_unroutable: AtomicU64,
+    /// Messages and bytes the socket took from its peers (SPEC §6.7).
+    pub(crate) msgs_in: AtomicU64,
+    pub(crate) bytes_in: AtomicU64,
+    /// Messages and bytes queued to peers that have since left.
+    departed_out: AtomicU64,
+    departed_out_bytes: AtomicU64,
+}
+
+/// A peer's queues, as `stats()` reports them (SPEC §6.7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PeerQueues {
+    /// The peer.
+    pub routing_id: RoutingId,
+    /// Messages queued for sending to it.
+    pub queued_out: usize,
+    /// Messages received from it and not yet taken by the application.
+    pub queued_in: usize,
+}
+
+impl Counters {
+    fn departed(&self, out: &Pipe) {
+        let (m, b) = out.pushed();
+        self.departed_out.fetch_add(m, Ordering::Relaxed);
+        self.departed_out_bytes.fetch_add(b, Ordering::Relaxed);
+    }
 }
 
 /// What a socket type adds to the shared core: it hears about peers as
@@ -304,6 +330,7 @@ impl SocketCore {
         let mut taken = Vec::new();
         loop {
             let d = pipe.drain_into(RECV_TURN, |m| taken.push(m));
+            self.count_in(&taken);
             for m in taken.drain(..) {
                 self.hooks.input(self, id, m);
             }
@@ -336,6 +363,7 @@ impl SocketCore {
         if let Some(e) = entry {
             e.out.close_writer();
             e.inp.close_reader();
+            self.counters.departed(&e.out);
             self.hooks.detached(self, id);
         }
         self.send_event.notify(usize::MAX);
@@ -349,7 +377,8 @@ impl SocketCore {
             peers.outlets.remove_where(|(i, _)| *i == id);
             peers.by_id.remove(&id)
         };
-        if entry.is_some() {
+        if let Some(e) = entry {
+            self.counters.departed(&e.out);
             self.hooks.detached(self, id);
         }
         self.send_event.notify(usize::MAX);
@@ -369,6 +398,39 @@ impl SocketCore {
     #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
     pub(crate) fn out_pipe(&self, id: RoutingId) -> Option<Arc<Pipe>> {
         lock(&self.peers).by_id.get(&id).map(|e| e.out.clone())
+    }
+
+    /// Messages and bytes queued to peers so far, and each attached
+    /// peer's queue lengths (SPEC §6.7).
+    pub(crate) fn traffic(&self) -> (u64, u64, Vec<PeerQueues>) {
+        let peers = lock(&self.peers);
+        let mut msgs = self.counters.departed_out.load(Ordering::Relaxed);
+        let mut bytes = self.counters.departed_out_bytes.load(Ordering::Relaxed);
+        let mut queues = Vec::with_capacity(peers.by_id.len());
+        for (id, e) in &peers.by_id {
+            let (m, b) = e.out.pushed();
+            msgs += m;
+            bytes += b;
+            queues.push(PeerQueues {
+                routing_id: *id,
+                queued_out: e.out.len(),
+                queued_in: e.inp.len(),
+            });
+        }
+        queues.sort_by_key(|q| q.routing_id.get());
+        (msgs, bytes, queues)
+    }
+
+    fn count_in(&self, msgs: &[Message]) {
+        if !msgs.is_empty() {
+            let bytes: usize = msgs.iter().map(Message::byte_len).sum();
+            self.counters
+                .msgs_in
+                .fetch_add(msgs.len() as u64, Ordering::Relaxed);
+            self.counters
+                .bytes_in
+                .fetch_add(bytes as u64, Ordering::Relaxed);
+        }
     }
 
     /// The ids of every attached peer.
@@ -416,10 +478,16 @@ impl SocketCore {
     /// Takes a turn's worth of messages from the next peer with input.
     fn refill(&self, received: &mut VecDeque<(RoutingId, Message)>) {
         let mut departed = Vec::new();
+        let mut bytes = 0usize;
+        let mut taken = 0usize;
         {
             let mut ready = lock(&self.ready);
             ready.take(|(id, pipe)| {
-                let d = pipe.drain_into(RECV_TURN, |m| received.push_back((*id, m)));
+                let d = pipe.drain_into(RECV_TURN, |m| {
+                    bytes += m.byte_len();
+                    received.push_back((*id, m));
+                });
+                taken += d.taken;
                 if d.done {
                     departed.push(*id);
                 }
@@ -435,6 +503,14 @@ impl SocketCore {
             if !ready.is_empty() {
                 self.recv_event.notify(1);
             }
+        }
+        if taken > 0 {
+            self.counters
+                .msgs_in
+                .fetch_add(taken as u64, Ordering::Relaxed);
+            self.counters
+                .bytes_in
+                .fetch_add(bytes as u64, Ordering::Relaxed);
         }
         for id in departed {
             self.peer_left(id);
@@ -655,7 +731,31 @@ impl SocketCore {
             return Err(Error::Closed);
         }
         let ep: Endpoint = endpoint.parse()?;
-        let (resolved, kind) = match &ep {
+        let bound = self.bind_endpoint(endpoint, &ep);
+        if let Err(Error::Bind { source, .. }) = &bound {
+            self.monitor.emit(SocketEvent::BindFailed {
+                endpoint: endpoint.to_string(),
+                error: source.to_string(),
+            });
+        }
+        let (resolved, kind) = bound?;
+        lock(&self.endpoints).bound.push(Bound {
+            given: endpoint.to_string(),
+            resolved: resolved.clone(),
+            kind,
+        });
+        self.monitor.emit(SocketEvent::Listening {
+            endpoint: resolved.clone(),
+        });
+        Ok(resolved)
+    }
+
+    fn bind_endpoint(
+        self: &Arc<Self>,
+        endpoint: &str,
+        ep: &Endpoint,
+    ) -> Result<(String, BoundKind)> {
+        Ok(match ep {
             Endpoint::Inproc(name) => {
                 let id = inproc::bind(self, name).map_err(|source| Error::Bind {
                     endpoint: endpoint.to_string(),
@@ -666,7 +766,7 @@ impl SocketCore {
             _ => {
                 let listener = {
                     let _guard = runtime::handle().enter();
-                    Listener::bind(&ep).map_err(|source| Error::Bind {
+                    Listener::bind(ep).map_err(|source| Error::Bind {
                         endpoint: endpoint.to_string(),
                         source,
                     })?
@@ -678,16 +778,7 @@ impl SocketCore {
                 );
                 (resolved, BoundKind::Listener(task, handle))
             }
-        };
-        lock(&self.endpoints).bound.push(Bound {
-            given: endpoint.to_string(),
-            resolved: resolved.clone(),
-            kind,
-        });
-        self.monitor.emit(SocketEvent::Listening {
-            endpoint: resolved.clone(),
-        });
-        Ok(resolved)
+        })
     }
 
     /// Stops listening on an endpoint bound before (given either as passed

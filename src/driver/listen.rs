@@ -33,6 +33,10 @@ pub(crate) async fn accept_loop(core: Arc<SocketCore>, listener: Listener, endpo
                 // Out of file descriptors and the like: back off instead of
                 // spinning; the listener stays.
                 tracing::warn!(%endpoint, error = %e, "accept failed");
+                core.monitor.emit(SocketEvent::AcceptFailed {
+                    endpoint: endpoint.clone(),
+                    error: e.to_string(),
+                });
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }

@@ -13,6 +13,7 @@ pub(crate) mod pipe;
 pub(crate) mod runtime;
 mod socket_base;
 
+pub use core::PeerQueues;
 pub use monitor::{DisconnectReason, Monitor, SocketEvent};
 pub use socket_base::SocketStats;
 pub(crate) use socket_base::{blocking, socket_common, SocketBase};

@@ -55,6 +55,27 @@ pub enum SocketEvent {
         /// The resolved endpoint.
         endpoint: String,
     },
+    /// A bind failed (the call also returned `Error::Bind`).
+    BindFailed {
+        /// The endpoint as given.
+        endpoint: String,
+        /// Why (the operating system's reason).
+        error: String,
+    },
+    /// Accepting a connection failed (out of file descriptors, say); the
+    /// listener stays and tries again after a pause.
+    AcceptFailed {
+        /// The bound endpoint.
+        endpoint: String,
+        /// Why.
+        error: String,
+    },
+    /// A connect attempt has started and is pending (libzmq's
+    /// CONNECT_DELAYED); `Connected` or `ConnectRetried` follows.
+    ConnectDelayed {
+        /// The connected endpoint.
+        endpoint: String,
+    },
     /// A listener accepted a connection.
     Accepted {
         /// The bound endpoint.

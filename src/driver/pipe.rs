@@ -53,6 +53,9 @@ struct State {
     writer_waiting: bool,
     writer_closed: bool,
     reader_closed: bool,
+    /// Messages and bytes ever pushed (statistics, SPEC §6.7).
+    pushed: u64,
+    pushed_bytes: u64,
 }
 
 impl State {
@@ -91,6 +94,8 @@ impl Pipe {
                 writer_waiting: false,
                 writer_closed: false,
                 reader_closed: false,
+                pushed: 0,
+                pushed_bytes: 0,
             }),
         })
     }
@@ -143,6 +148,8 @@ impl Pipe {
                 s.writer_waiting = true;
                 return Err(PushError::Full(msg));
             }
+            s.pushed += 1;
+            s.pushed_bytes += msg.byte_len() as u64;
             s.queue.push_back(msg);
             if s.queue.len() == 1 {
                 s.reader_hook.clone()
@@ -164,6 +171,8 @@ impl Pipe {
             if s.reader_closed {
                 return Err(msg);
             }
+            s.pushed += 1;
+            s.pushed_bytes += msg.byte_len() as u64;
             s.queue.push_back(msg);
             if s.queue.len() == 1 {
                 s.reader_hook.clone()
@@ -190,7 +199,14 @@ impl Pipe {
             } else {
                 s.hwm.saturating_sub(s.queue.len()).min(batch.len())
             };
-            s.queue.extend(batch.drain(..room));
+            let mut bytes = 0u64;
+            s.queue.extend(
+                batch
+                    .drain(..room)
+                    .inspect(|m| bytes += m.byte_len() as u64),
+            );
+            s.pushed += room as u64;
+            s.pushed_bytes += bytes;
             if !batch.is_empty() {
                 s.writer_waiting = true;
             }
@@ -273,6 +289,12 @@ impl Pipe {
     /// Whether the reader has left.
     pub(crate) fn is_reader_closed(&self) -> bool {
         self.lock().reader_closed
+    }
+
+    /// Messages and bytes ever pushed into the pipe.
+    pub(crate) fn pushed(&self) -> (u64, u64) {
+        let s = self.lock();
+        (s.pushed, s.pushed_bytes)
     }
 
     /// Messages queued now.

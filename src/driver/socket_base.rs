@@ -24,6 +24,18 @@ pub struct SocketStats {
     /// Messages dropped because no peer could take them: ROUTER to an
     /// unknown identity, REP to a requester that left (SPEC §5.6, §5.7).
     pub dropped_unroutable: u64,
+    /// Messages the socket took from its peers' queues (received, or for
+    /// PUB/XPUB read as subscriptions).
+    pub messages_in: u64,
+    /// Bytes of those messages (all frames).
+    pub bytes_in: u64,
+    /// Messages queued to peers (sent or on their way; for PUB, one per
+    /// subscriber reached).
+    pub messages_out: u64,
+    /// Bytes of those messages.
+    pub bytes_out: u64,
+    /// Each attached peer's queue lengths now, by routing id.
+    pub peers: Vec<crate::driver::core::PeerQueues>,
 }
 
 /// Runs a socket future on the calling thread, with an optional timeout
@@ -86,14 +98,17 @@ impl SocketBase {
     }
 
     pub(crate) fn stats(&self) -> SocketStats {
+        let (messages_out, bytes_out, peers) = self.core.traffic();
+        let c = &self.core.counters;
         SocketStats {
-            dropped_multipart: self.core.counters.dropped_multipart.load(Ordering::Relaxed),
-            dropped_hwm: self.core.counters.dropped_hwm.load(Ordering::Relaxed),
-            dropped_unroutable: self
-                .core
-                .counters
-                .dropped_unroutable
-                .load(Ordering::Relaxed),
+            dropped_multipart: c.dropped_multipart.load(Ordering::Relaxed),
+            dropped_hwm: c.dropped_hwm.load(Ordering::Relaxed),
+            dropped_unroutable: c.dropped_unroutable.load(Ordering::Relaxed),
+            messages_in: c.msgs_in.load(Ordering::Relaxed),
+            bytes_in: c.bytes_in.load(Ordering::Relaxed),
+            messages_out,
+            bytes_out,
+            peers,
         }
     }
 

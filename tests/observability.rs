@@ -1,0 +1,126 @@
+//! Monitor events and counters (SPEC §6.6, §6.7).
+
+mod support;
+
+use bytes::Bytes;
+use oxmq::{Error, Message, Pull, Push, SocketEvent, SocketOptions};
+use std::time::Duration;
+use support::{all_transports, wait_event, GUARD};
+
+#[test]
+fn failed_bind_is_an_error_and_an_event() {
+    let first = Pull::new();
+    let ep = first.bind("tcp://127.0.0.1:0").unwrap();
+    let second = Pull::new();
+    let mon = second.monitor();
+    assert!(matches!(second.bind(&ep), Err(Error::Bind { .. })));
+    let ev = wait_event(&mon, "BindFailed", |e| {
+        matches!(e, SocketEvent::BindFailed { .. })
+    });
+    match ev {
+        SocketEvent::BindFailed { endpoint, error } => {
+            assert_eq!(endpoint, ep);
+            assert!(!error.is_empty());
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn connect_attempts_are_reported_delayed_then_retried_then_connected() {
+    // A port nobody listens on: take one, then free it.
+    let ep = {
+        let p = Pull::new();
+        let ep = p.bind("tcp://127.0.0.1:0").unwrap();
+        p.unbind(&ep).unwrap();
+        ep
+    };
+    let push = Push::with_options(
+        SocketOptions::default()
+            .reconnect_ivl(Duration::from_millis(20))
+            .linger(Some(Duration::ZERO)),
+    );
+    let mon = push.monitor();
+    push.connect(&ep).unwrap();
+    wait_event(
+        &mon,
+        "ConnectDelayed",
+        |e| matches!(e, SocketEvent::ConnectDelayed { endpoint } if *endpoint == ep),
+    );
+    wait_event(
+        &mon,
+        "ConnectRetried",
+        |e| matches!(e, SocketEvent::ConnectRetried { endpoint, .. } if *endpoint == ep),
+    );
+    // Someone binds it: the next attempt connects.
+    let pull = Pull::new();
+    pull.bind(&ep).unwrap();
+    wait_event(
+        &mon,
+        "Connected",
+        |e| matches!(e, SocketEvent::Connected { endpoint, .. } if *endpoint == ep),
+    );
+}
+
+fn payload(i: usize) -> Message {
+    Message::from_frames(vec![
+        Bytes::from(vec![b'h'; 3]),
+        Bytes::from(vec![b'b'; i % 50]),
+    ])
+}
+
+/// Messages and bytes in and out, and queue depths per peer, over every
+/// transport.
+#[test]
+fn counters_count_messages_bytes_and_queued() {
+    for (name, ep) in all_transports() {
+        let pull = Pull::with_options(SocketOptions::default().rcvtimeo(Some(GUARD)));
+        let bound = pull.bind(&ep()).unwrap();
+        let push = Push::with_options(SocketOptions::default().sndtimeo(Some(GUARD)));
+        push.connect(&bound).unwrap();
+        const N: usize = 100;
+        let mut bytes = 0u64;
+        for i in 0..N {
+            let m = payload(i);
+            bytes += m.byte_len() as u64;
+            push.blocking_send(m).unwrap();
+        }
+        let out = push.stats();
+        assert_eq!(out.messages_out, N as u64, "{name}");
+        assert_eq!(out.bytes_out, bytes, "{name}");
+        assert_eq!(out.peers.len(), 1, "{name}");
+        // Nothing taken yet: the first receive waits for the first
+        // message; then the rest are all queued at the PULL side or on
+        // their way.
+        assert_eq!(pull.blocking_recv().unwrap(), payload(0), "{name}");
+        for i in 1..N {
+            assert_eq!(pull.blocking_recv().unwrap(), payload(i), "{name}");
+        }
+        let inn = pull.stats();
+        assert_eq!(inn.messages_in, N as u64, "{name}");
+        assert_eq!(inn.bytes_in, bytes, "{name}");
+        assert_eq!(inn.peers.len(), 1, "{name}");
+        assert_eq!(inn.peers[0].queued_in, 0, "{name}");
+    }
+}
+
+/// Messages a receiver has not taken show as its peer's queue depth.
+#[test]
+fn queue_depth_per_peer() {
+    let pull = Pull::new();
+    let ep = pull.bind("inproc://observability-depth").unwrap();
+    let a = Push::new();
+    let b = Push::new();
+    a.connect(&ep).unwrap();
+    b.connect(&ep).unwrap();
+    for _ in 0..7 {
+        a.blocking_send("a").unwrap();
+    }
+    for _ in 0..3 {
+        b.blocking_send("b").unwrap();
+    }
+    let mut depths: Vec<usize> = pull.stats().peers.iter().map(|p| p.queued_in).collect();
+    depths.sort();
+    assert_eq!(depths, vec![3, 7]);
+    assert_eq!(a.stats().peers[0].queued_out, 7);
+}
