@@ -6,6 +6,7 @@ use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pattern::RoutingId;
+use crate::socket::router::Pending;
 use crate::socket::req::{blocking_recv_until, lock, recv_until, try_recv_until, Verdict};
 use crate::zmtp::SocketType;
 use bytes::Bytes;
@@ -54,14 +55,36 @@ impl PairState {
 
 struct PairHooks {
     state: Mutex<PairState>,
+    pending: Pending,
 }
 
 impl Hooks for PairHooks {
     fn attached(&self, _core: &SocketCore, id: RoutingId, _out: &Arc<Pipe>) {
         lock(&self.state).attached.push(id);
+        self.pending.add(id);
     }
 
     fn connected(&self, _core: &SocketCore, id: RoutingId, _identity: Option<&Bytes>) -> bool {
+        let accepted = self.take(id);
+        self.pending.decide(id);
+        accepted
+    }
+
+    fn detached(&self, _core: &SocketCore, id: RoutingId) {
+        {
+            let mut st = lock(&self.state);
+            st.attached.retain(|a| *a != id);
+            if st.current == Some(id) {
+                st.current = None;
+            }
+        }
+        self.pending.decide(id);
+    }
+}
+
+impl PairHooks {
+    /// Takes `id` as the peer if there is none; false to refuse it.
+    fn take(&self, id: RoutingId) -> bool {
         let mut st = lock(&self.state);
         match st.current {
             None => {
@@ -74,14 +97,6 @@ impl Hooks for PairHooks {
                 st.refuse(id);
                 false
             }
-        }
-    }
-
-    fn detached(&self, _core: &SocketCore, id: RoutingId) {
-        let mut st = lock(&self.state);
-        st.attached.retain(|a| *a != id);
-        if st.current == Some(id) {
-            st.current = None;
         }
     }
 }
@@ -116,6 +131,7 @@ impl Pair {
     pub fn with_options(options: crate::SocketOptions) -> Self {
         let hooks = Arc::new(PairHooks {
             state: Mutex::new(PairState::default()),
+            pending: Pending::default(),
         });
         Pair {
             base: SocketBase::with_hooks(SocketType::Pair, options, hooks.clone()),
@@ -160,6 +176,7 @@ impl Pair {
     }
 
     fn judge(&self, id: RoutingId, msg: Message) -> Verdict<Message> {
+        self.hooks.pending.wait(id);
         if lock(&self.hooks.state).refused.contains(&id) {
             return None;
         }

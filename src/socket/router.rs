@@ -10,11 +10,55 @@ use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// How many departed peers keep their identity for messages of theirs
 /// still queued for `recv` (SPEC §5.7).
 const DEPARTED_KEPT: usize = 1024;
+
+/// Longest a receiver waits for the verdict on a peer whose message came
+/// before its connection was accepted or refused (SPEC §5.7).
+const PENDING_WAIT: Duration = Duration::from_secs(5);
+
+/// Peers attached but not yet accepted or refused. An inproc peer's
+/// messages can be queued for `recv` a moment before the socket type hears
+/// of its connection; a receiver meeting one waits for the verdict, so a
+/// ROUTER knows the identity and a PAIR never passes on messages of a
+/// peer it refuses.
+#[derive(Default)]
+pub(crate) struct Pending {
+    ids: Mutex<std::collections::HashSet<RoutingId>>,
+    decided: Condvar,
+}
+
+impl Pending {
+    pub(crate) fn add(&self, id: RoutingId) {
+        lock(&self.ids).insert(id);
+    }
+
+    pub(crate) fn decide(&self, id: RoutingId) {
+        if lock(&self.ids).remove(&id) {
+            self.decided.notify_all();
+        }
+    }
+
+    /// Returns once `id` is not pending (at most `PENDING_WAIT`).
+    pub(crate) fn wait(&self, id: RoutingId) {
+        let deadline = Instant::now() + PENDING_WAIT;
+        let mut ids = lock(&self.ids);
+        while ids.contains(&id) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            ids = match self.decided.wait_timeout(ids, left) {
+                Ok((g, _)) => g,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
+}
 
 /// The identities of the peers, both ways.
 struct Identities {
@@ -60,10 +104,29 @@ impl Identities {
 
 struct RouterHooks {
     ids: Mutex<Identities>,
+    pending: Pending,
 }
 
 impl Hooks for RouterHooks {
+    fn attached(&self, _core: &SocketCore, id: RoutingId, _out: &Arc<crate::driver::pipe::Pipe>) {
+        self.pending.add(id);
+    }
+
     fn connected(&self, _core: &SocketCore, id: RoutingId, identity: Option<&Bytes>) -> bool {
+        let accepted = self.identify(id, identity);
+        self.pending.decide(id);
+        accepted
+    }
+
+    fn detached(&self, _core: &SocketCore, id: RoutingId) {
+        self.depart(id);
+        self.pending.decide(id);
+    }
+}
+
+impl RouterHooks {
+    /// Records the identity of peer `id`; false to refuse it.
+    fn identify(&self, id: RoutingId, identity: Option<&Bytes>) -> bool {
         let mut ids = lock(&self.ids);
         match identity.filter(|i| !i.is_empty()) {
             Some(identity) => match ids.by_identity.get(identity) {
@@ -93,7 +156,7 @@ impl Hooks for RouterHooks {
         }
     }
 
-    fn detached(&self, _core: &SocketCore, id: RoutingId) {
+    fn depart(&self, id: RoutingId) {
         let mut ids = lock(&self.ids);
         let Some((identity, _)) = ids.by_id.get(&id).cloned() else {
             return;
@@ -157,6 +220,7 @@ impl Router {
                 departed: VecDeque::new(),
                 next_generated: rand::random(),
             }),
+            pending: Pending::default(),
         });
         Router {
             base: SocketBase::with_hooks(SocketType::Router, options, hooks.clone()),
@@ -237,7 +301,14 @@ impl Router {
     /// Prefixes a received message with its sender's identity; drops it
     /// if the sender never was accepted (a refused peer).
     fn judge(&self, id: RoutingId, mut msg: Message) -> Verdict<Message> {
-        let identity = lock(&self.hooks.ids).by_id.get(&id)?.0.clone();
+        let known = |id| lock(&self.hooks.ids).by_id.get(&id).map(|e| e.0.clone());
+        let identity = match known(id) {
+            Some(identity) => identity,
+            None => {
+                self.hooks.pending.wait(id);
+                known(id)?
+            }
+        };
         msg.push_front(identity);
         Some(Ok(msg))
     }
