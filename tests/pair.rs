@@ -34,7 +34,11 @@ fn pair_talks_both_ways() {
             a.blocking_send(msg(&[&[i]])).unwrap();
         }
         for i in 0..100u8 {
-            assert_eq!(a.blocking_recv().unwrap(), msg(&[b"b", &[i], b""]), "{name}");
+            assert_eq!(
+                a.blocking_recv().unwrap(),
+                msg(&[b"b", &[i], b""]),
+                "{name}"
+            );
             assert_eq!(b.blocking_recv().unwrap(), msg(&[&[i]]), "{name}");
         }
         assert!(matches!(a.try_recv(), Err(Error::WouldBlock)), "{name}");
@@ -51,7 +55,11 @@ fn second_pair_is_refused() {
         let b = Pair::with_options(opts());
         b.connect(&ep).unwrap();
         b.blocking_send("from b").unwrap();
-        assert_eq!(a.blocking_recv().unwrap(), Message::from("from b"), "{name}");
+        assert_eq!(
+            a.blocking_recv().unwrap(),
+            Message::from("from b"),
+            "{name}"
+        );
 
         let c = Pair::with_options(opts().linger(Some(Duration::ZERO)));
         c.connect(&ep).unwrap();

@@ -162,9 +162,17 @@ fn relaxed_req_resends_and_ignores_the_stale_reply() {
         // Relaxed: a new request while the reply to A is pending (it went
         // round-robin to the other REP).
         req.blocking_send("B").unwrap();
-        assert_eq!(second.blocking_recv().unwrap(), Message::from("B"), "{name}");
+        assert_eq!(
+            second.blocking_recv().unwrap(),
+            Message::from("B"),
+            "{name}"
+        );
         second.blocking_send("reply-B").unwrap();
-        assert_eq!(req.blocking_recv().unwrap(), Message::from("reply-B"), "{name}");
+        assert_eq!(
+            req.blocking_recv().unwrap(),
+            Message::from("reply-B"),
+            "{name}"
+        );
     }
     // Strict (the default) refuses the second send.
     let rep = Rep::with_options(opts());
@@ -231,7 +239,11 @@ fn correlate_accepts_only_the_current_request_id() {
         router
             .blocking_send(vec![who.clone(), rid.clone(), e.clone(), "real".into()])
             .unwrap();
-        assert_eq!(req.blocking_recv().unwrap(), Message::from("real"), "{name}");
+        assert_eq!(
+            req.blocking_recv().unwrap(),
+            Message::from("real"),
+            "{name}"
+        );
 
         // Relaxed and correlated: the reply to a superseded request is
         // ignored even from the same peer.
@@ -250,7 +262,11 @@ fn correlate_accepts_only_the_current_request_id() {
         router
             .blocking_send(vec![who2, rid_y, e.clone(), "reply-Y".into()])
             .unwrap();
-        assert_eq!(req2.blocking_recv().unwrap(), Message::from("reply-Y"), "{name}");
+        assert_eq!(
+            req2.blocking_recv().unwrap(),
+            Message::from("reply-Y"),
+            "{name}"
+        );
         assert!(matches!(req2.try_recv(), Err(Error::State(_))), "{name}");
     }
 }
@@ -373,8 +389,16 @@ fn router_routes_by_explicit_identity() {
             router.blocking_send(msg(&[b"alice", b"to alice"])).unwrap();
         }
         for _ in 0..3 {
-            assert_eq!(bob.blocking_recv().unwrap(), msg(&[b"to", b"bob"]), "{name}");
-            assert_eq!(alice.blocking_recv().unwrap(), msg(&[b"to alice"]), "{name}");
+            assert_eq!(
+                bob.blocking_recv().unwrap(),
+                msg(&[b"to", b"bob"]),
+                "{name}"
+            );
+            assert_eq!(
+                alice.blocking_recv().unwrap(),
+                msg(&[b"to alice"]),
+                "{name}"
+            );
         }
         assert!(matches!(alice.try_recv(), Err(Error::WouldBlock)));
         assert!(matches!(bob.try_recv(), Err(Error::WouldBlock)));
@@ -407,8 +431,16 @@ fn router_generates_five_byte_identities() {
             router.blocking_send(reply).unwrap();
         }
         eprintln!("{name}: {:?} {:?}", ids, router.stats());
-        assert_eq!(d1.blocking_recv().unwrap(), msg(&[b"re:", b"one"]), "{name}");
-        assert_eq!(d2.blocking_recv().unwrap(), msg(&[b"re:", b"two"]), "{name}");
+        assert_eq!(
+            d1.blocking_recv().unwrap(),
+            msg(&[b"re:", b"one"]),
+            "{name}"
+        );
+        assert_eq!(
+            d2.blocking_recv().unwrap(),
+            msg(&[b"re:", b"two"]),
+            "{name}"
+        );
     }
 }
 
@@ -485,7 +517,10 @@ fn duplicate_identity_is_refused_and_first_keeps_working() {
         let first = Dealer::with_options(id_opts("twin"));
         first.connect(&ep).unwrap();
         first.blocking_send("first").unwrap();
-        assert_eq!(frames(&router.blocking_recv().unwrap()), vec![b"twin".to_vec(), b"first".to_vec()]);
+        assert_eq!(
+            frames(&router.blocking_recv().unwrap()),
+            vec![b"twin".to_vec(), b"first".to_vec()]
+        );
 
         let second = Dealer::with_options(id_opts("twin"));
         second.connect(&ep).unwrap();
@@ -500,18 +535,34 @@ fn duplicate_identity_is_refused_and_first_keeps_working() {
         } else {
             second.blocking_send("second").unwrap();
             wait_event(&mon, "refusal", |e| {
-                matches!(e, SocketEvent::Disconnected { reason: oxmq::DisconnectReason::Refused, .. })
+                matches!(
+                    e,
+                    SocketEvent::Disconnected {
+                        reason: oxmq::DisconnectReason::Refused,
+                        ..
+                    }
+                )
             });
         }
         // The first still works both ways, and nothing of the second came.
         for i in 0..3u8 {
             first.blocking_send(vec![i]).unwrap();
-            assert_eq!(frames(&router.blocking_recv().unwrap()), vec![b"twin".to_vec(), vec![i]], "{name}");
+            assert_eq!(
+                frames(&router.blocking_recv().unwrap()),
+                vec![b"twin".to_vec(), vec![i]],
+                "{name}"
+            );
             router.blocking_send(msg(&[b"twin", &[i]])).unwrap();
             assert_eq!(first.blocking_recv().unwrap(), msg(&[&[i]]), "{name}");
         }
-        assert!(matches!(second.try_recv(), Err(Error::WouldBlock)), "{name}");
-        assert!(matches!(router.try_recv(), Err(Error::WouldBlock)), "{name}");
+        assert!(
+            matches!(second.try_recv(), Err(Error::WouldBlock)),
+            "{name}"
+        );
+        assert!(
+            matches!(router.try_recv(), Err(Error::WouldBlock)),
+            "{name}"
+        );
     }
 }
 
@@ -534,8 +585,14 @@ fn router_to_router_with_identities() {
                 Err(e) => panic!("{name}: {e}"),
             }
         }
-        assert_eq!(server.blocking_recv().unwrap(), msg(&[b"cli", b"hello"]), "{name}");
-        server.blocking_send(msg(&[b"cli", b"back", b"at you"])).unwrap();
+        assert_eq!(
+            server.blocking_recv().unwrap(),
+            msg(&[b"cli", b"hello"]),
+            "{name}"
+        );
+        server
+            .blocking_send(msg(&[b"cli", b"back", b"at you"]))
+            .unwrap();
         assert_eq!(
             client.blocking_recv().unwrap(),
             msg(&[b"srv", b"back", b"at you"]),

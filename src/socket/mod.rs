@@ -15,7 +15,7 @@ pub use dealer::Dealer;
 pub use pair::Pair;
 pub use pull::Pull;
 pub use push::Push;
-pub use server::Server;
 pub use rep::Rep;
 pub use req::Req;
 pub use router::Router;
+pub use server::Server;

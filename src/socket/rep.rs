@@ -144,9 +144,7 @@ impl Rep {
                 Phase::Replying { peer, envelope } => (peer, envelope),
                 other => {
                     *phase = other;
-                    return Err(Error::State(
-                        "REP: no request to answer; receive one first",
-                    ));
+                    return Err(Error::State("REP: no request to answer; receive one first"));
                 }
             }
         };
