@@ -50,6 +50,13 @@ pub enum Error {
         /// The routing id the message was addressed to.
         routing_id: RoutingId,
     },
+    /// ROUTER with `router_mandatory`: no connected peer has this
+    /// identity (EHOSTUNREACH in libzmq) (SPEC §5.7).
+    #[error("no peer with identity {identity:?}: unknown or departed")]
+    UnknownIdentity {
+        /// The identity the message was addressed to (its first frame).
+        identity: bytes::Bytes,
+    },
     /// The call is not allowed in the socket's current state: a REQ
     /// sending before the reply to its last request came, or receiving
     /// with no request out; a REP sending before it received (EFSM in

@@ -44,4 +44,5 @@ pub use proxy::{
     ProxySocket,
 };
 pub use socket::{Client, Pull, Push, Server};
+pub use socket::{Dealer, Pair, Rep, Req, Router};
 pub use zmtp::SocketType;
