@@ -108,11 +108,18 @@ fn counters_count_messages_bytes_and_queued() {
 #[test]
 fn queue_depth_per_peer() {
     let pull = Pull::new();
+    let mon = pull.monitor();
     let ep = pull.bind("inproc://observability-depth").unwrap();
     let a = Push::new();
     let b = Push::new();
     a.connect(&ep).unwrap();
     b.connect(&ep).unwrap();
+    // Both joined (inproc joins in the background).
+    for _ in 0..2 {
+        wait_event(&mon, "join", |e| {
+            matches!(e, SocketEvent::HandshakeSucceeded { .. })
+        });
+    }
     for _ in 0..7 {
         a.blocking_send("a").unwrap();
     }

@@ -266,6 +266,32 @@ impl SocketCore {
     /// Adds a peer with its two pipes and installs this socket's hooks on
     /// them. `out` carries messages to the peer, `inp` from it.
     pub(crate) fn attach(&self, out: Arc<Pipe>, inp: Arc<Pipe>, kind: PeerKind) -> RoutingId {
+        let id = self.add_peer(&out, &inp, kind);
+        self.listen_to(id, out, inp);
+        id
+    }
+
+    /// [`attach`](Self::attach) for a peer whose connection is already up
+    /// (an inproc connector joining): the socket type accepts or refuses it
+    /// ([`Hooks::connected`]) before any of its messages can be received.
+    /// `None`: refused (the peer is removed again).
+    pub(crate) fn attach_connected(
+        &self,
+        out: Arc<Pipe>,
+        inp: Arc<Pipe>,
+        kind: PeerKind,
+        identity: Option<&Bytes>,
+    ) -> Option<RoutingId> {
+        let id = self.add_peer(&out, &inp, kind);
+        if !self.hooks.connected(self, id, identity) {
+            self.detach(id);
+            return None;
+        }
+        self.listen_to(id, out, inp);
+        Some(id)
+    }
+
+    fn add_peer(&self, out: &Arc<Pipe>, inp: &Arc<Pipe>, kind: PeerKind) -> RoutingId {
         let id = {
             let mut peers = lock(&self.peers);
             let Peers { by_id, ids, .. } = &mut *peers;
@@ -282,7 +308,13 @@ impl SocketCore {
             id
         };
         out.set_writer(Some(self.send_hook()));
-        self.hooks.attached(self, id, &out);
+        self.hooks.attached(self, id, out);
+        id
+    }
+
+    /// Installs the input hook of peer `id`: from now on its messages are
+    /// received (or handed to the socket type).
+    fn listen_to(&self, id: RoutingId, out: Arc<Pipe>, inp: Arc<Pipe>) {
         let me = self.me.clone();
         let pipe = Arc::downgrade(&inp);
         let takes_input = self.hooks.takes_input();
@@ -305,7 +337,6 @@ impl SocketCore {
             inp.close_reader();
         }
         self.send_event.notify(usize::MAX);
-        id
     }
 
     /// The hook writers install: wakes every sender waiting for room.

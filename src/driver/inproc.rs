@@ -107,16 +107,17 @@ fn accept(core: &Arc<SocketCore>, offer: InprocOffer, endpoint: &str) {
     offer
         .from_binder
         .set_hwm(joint_hwm(core.options.sndhwm, offer.rcvhwm));
-    core.attach(
-        offer.from_binder.clone(),
-        offer.to_binder.clone(),
-        PeerKind::Transient,
-    );
-    let connector = offer.connector.upgrade();
-    let taken = core.peer_connected(&offer.from_binder, offer.identity.as_ref())
-        && connector
-            .as_ref()
-            .is_none_or(|c| c.peer_connected(&offer.to_binder, core.options.routing_id.as_ref()));
+    let taken =
+        core.attach_connected(
+            offer.from_binder.clone(),
+            offer.to_binder.clone(),
+            PeerKind::Transient,
+            offer.identity.as_ref(),
+        )
+        .is_some()
+            && offer.connector.upgrade().is_none_or(|c| {
+                c.peer_connected(&offer.to_binder, core.options.routing_id.as_ref())
+            });
     if !taken {
         tracing::warn!(%endpoint, "inproc connection refused by the socket type");
         if let Some(id) = core.peer_id_of(&offer.from_binder) {
