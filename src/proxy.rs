@@ -261,3 +261,6 @@ macro_rules! proxy_socket {
 
 proxy_socket!(crate::Pull, recv, none);
 proxy_socket!(crate::Push, none, send);
+proxy_socket!(crate::Dealer, recv, send);
+proxy_socket!(crate::Router, recv, send);
+proxy_socket!(crate::Pair, recv, send);

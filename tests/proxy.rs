@@ -142,3 +142,72 @@ fn one_way_socket_in_the_wrong_place_is_an_error() {
     let r = oxmq::blocking_proxy(&front, &back, None);
     assert!(matches!(r, Err(Error::State(_))), "{r:?}");
 }
+
+/// A ROUTER/DEALER request broker: requests from several REQs reach two
+/// REP workers through the proxy, and every reply comes back to the REQ
+/// that asked (the identity frames travel in the messages both ways).
+#[test]
+fn router_dealer_broker_routes_replies_back() {
+    use oxmq::{Dealer, Rep, Req, Router};
+    for (name, ep) in all_transports() {
+        let front = Arc::new(Router::new());
+        let back = Arc::new(Dealer::new());
+        let front_ep = front.bind(&ep()).unwrap();
+        let back_ep = back.bind(&ep()).unwrap();
+        let control = Arc::new(ProxyControl::new());
+        let runner = {
+            let (front, back, control) = (front.clone(), back.clone(), control.clone());
+            std::thread::spawn(move || blocking_proxy_steerable(&*front, &*back, None, &control))
+        };
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let workers: Vec<_> = (0..2)
+            .map(|w| {
+                let (back_ep, done) = (back_ep.clone(), done.clone());
+                std::thread::spawn(move || {
+                    let rep = Rep::with_options(
+                        SocketOptions::default().rcvtimeo(Some(Duration::from_millis(50))),
+                    );
+                    rep.connect(&back_ep).unwrap();
+                    // Serve until the clients are done.
+                    while !done.load(std::sync::atomic::Ordering::Acquire) {
+                        match rep.blocking_recv() {
+                            Ok(req) => {
+                                let mut reply = req.into_frames();
+                                reply.push(Bytes::from(format!("by worker {w}")));
+                                rep.blocking_send(Message::from_frames(reply)).unwrap();
+                            }
+                            Err(Error::Timeout { .. }) => {}
+                            Err(e) => panic!("worker: {e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let clients: Vec<_> = (0..4)
+            .map(|c| {
+                let front_ep = front_ep.clone();
+                std::thread::spawn(move || {
+                    let req = Req::with_options(SocketOptions::default().rcvtimeo(Some(GUARD)));
+                    req.connect(&front_ep).unwrap();
+                    for i in 0..50 {
+                        let body = format!("client {c} request {i}");
+                        req.blocking_send(body.clone()).unwrap();
+                        let reply = req.blocking_recv().unwrap();
+                        assert_eq!(reply.frames()[0], body.as_bytes());
+                        assert!(reply.frames()[1].starts_with(b"by worker "));
+                    }
+                })
+            })
+            .collect();
+        for c in clients {
+            c.join()
+                .unwrap_or_else(|_| panic!("{name}: a client failed"));
+        }
+        done.store(true, std::sync::atomic::Ordering::Release);
+        control.terminate();
+        assert!(runner.join().unwrap().is_ok(), "{name}");
+        for w in workers {
+            w.join().unwrap();
+        }
+    }
+}
