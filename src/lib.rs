@@ -39,4 +39,5 @@ pub use options::SocketOptions;
 pub use oxmq_transports::{Endpoint, EndpointError};
 pub use pattern::RoutingId;
 pub use socket::{Client, Pull, Push, Server};
+pub use socket::{Pub, Sub, XPub, XSub};
 pub use zmtp::SocketType;
