@@ -300,3 +300,50 @@ impl XPub {
         self.base.core.blocking_recv().map(|(_, m)| m)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Sub;
+    use std::time::{Duration, Instant};
+
+    fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn matched(p: &Pub, topic: &[u8]) -> usize {
+        let mut n = 0;
+        lock(&p.hooks.state).trie.matches(topic, |_| n += 1);
+        n
+    }
+
+    /// The publisher side of a cancel and of a departure: the peer leaves
+    /// the trie (a SUB filters locally too, so a test through a SUB could
+    /// not tell).
+    #[test]
+    fn cancels_and_departures_leave_the_trie() {
+        for ep in ["inproc://pub-unit-trie", "tcp://127.0.0.1:0"] {
+            let p = Pub::new();
+            let ep = p.bind(ep).unwrap();
+            let s = Sub::new();
+            s.connect(&ep).unwrap();
+            s.subscribe("a").unwrap();
+            s.subscribe("a").unwrap();
+            s.subscribe("b").unwrap();
+            wait_until("subscriptions", || lock(&p.hooks.state).trie.len() == 2);
+            s.unsubscribe("a").unwrap();
+            s.unsubscribe("a").unwrap();
+            wait_until("cancel", || matched(&p, b"a") == 0);
+            assert_eq!(matched(&p, b"b"), 1);
+            drop(s);
+            wait_until("departure", || {
+                let st = lock(&p.hooks.state);
+                st.trie.is_empty() && st.pipes.is_empty()
+            });
+        }
+    }
+}
