@@ -41,7 +41,10 @@ fn until_received(
             Err(Error::WouldBlock) => {}
             Err(e) => panic!("{what}: {e}"),
         }
-        assert!(Instant::now() < deadline, "{what}: nothing within {GUARD:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{what}: nothing within {GUARD:?}"
+        );
         thread::sleep(Duration::from_millis(1));
     }
 }
@@ -196,7 +199,11 @@ fn late_subscriber_gets_the_rest_of_the_stream() {
             publisher.blocking_send(format!("n{j}")).unwrap();
         }
         for j in first + 1..last {
-            assert_eq!(text(&late.blocking_recv().unwrap()), format!("n{j}"), "{name}");
+            assert_eq!(
+                text(&late.blocking_recv().unwrap()),
+                format!("n{j}"),
+                "{name}"
+            );
         }
     }
 }
@@ -485,10 +492,16 @@ async fn async_forms() {
     let sub = Sub::with_options(opts());
     sub.connect(&ep).unwrap();
     sub.subscribe("a").unwrap();
-    let m = tokio::time::timeout(GUARD, xpub.recv()).await.unwrap().unwrap();
+    let m = tokio::time::timeout(GUARD, xpub.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(m.first(), &b"\x01a"[..]);
     xpub.send("b").await.unwrap();
     xpub.send("a1").await.unwrap();
-    let m = tokio::time::timeout(GUARD, sub.recv()).await.unwrap().unwrap();
+    let m = tokio::time::timeout(GUARD, sub.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(m.first(), "a1");
 }

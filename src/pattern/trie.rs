@@ -198,8 +198,7 @@ impl<V: Slot> Arena<V> {
 
     /// Every live node holding something, in arena order.
     fn occupied(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.nodes.len() as u32)
-            .filter(|&n| self.is_live(n) && !self.node(n).value.is_vacant())
+        (0..self.nodes.len() as u32).filter(|&n| self.is_live(n) && !self.node(n).value.is_vacant())
     }
 }
 
