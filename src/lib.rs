@@ -43,6 +43,7 @@ pub use proxy::{
     blocking_proxy, blocking_proxy_steerable, proxy, proxy_steerable, ProxyCapture, ProxyControl,
     ProxySocket,
 };
-pub use socket::{Client, Pull, Push, Server};
-pub use socket::{Dealer, Pair, Rep, Req, Router};
+pub use socket::{
+    Client, Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Server, Sub, XPub, XSub,
+};
 pub use zmtp::SocketType;

@@ -264,3 +264,7 @@ proxy_socket!(crate::Push, none, send);
 proxy_socket!(crate::Dealer, recv, send);
 proxy_socket!(crate::Router, recv, send);
 proxy_socket!(crate::Pair, recv, send);
+proxy_socket!(crate::XPub, recv, send);
+proxy_socket!(crate::XSub, recv, send);
+proxy_socket!(crate::Sub, recv, none);
+proxy_socket!(crate::Pub, none, send);

@@ -377,7 +377,6 @@ impl SocketCore {
 
     /// Queues a message for `recv` as if it came from peer `id` (XPUB
     /// hands subscriptions to the application this way).
-    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
     pub(crate) fn deliver(&self, id: RoutingId, msg: Message) {
         lock(&self.received).push_back((id, msg));
         self.recv_event.notify(1);
@@ -426,7 +425,6 @@ impl SocketCore {
     }
 
     /// The outbound pipe of peer `id`, if it is still attached.
-    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
     pub(crate) fn out_pipe(&self, id: RoutingId) -> Option<Arc<Pipe>> {
         lock(&self.peers).by_id.get(&id).map(|e| e.out.clone())
     }
@@ -465,7 +463,6 @@ impl SocketCore {
     }
 
     /// The ids of every attached peer.
-    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
     pub(crate) fn peer_ids(&self) -> Vec<RoutingId> {
         lock(&self.peers).by_id.keys().copied().collect()
     }

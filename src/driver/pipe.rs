@@ -164,7 +164,6 @@ impl Pipe {
     /// Appends a message even when the pipe is at its high-water mark
     /// (subscriptions, which must never be lost, SPEC §5.5). Gives it back
     /// if the reader has left.
-    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
     pub(crate) fn push_force(&self, msg: Message) -> Result<(), Message> {
         let wake = {
             let mut s = self.lock();

@@ -66,7 +66,6 @@ impl SocketBase {
     }
 
     /// A socket whose type follows its peers through `hooks`.
-    #[allow(dead_code)] // for the socket types of SPEC §5.5-§5.8, in progress
     pub(crate) fn with_hooks(
         kind: SocketType,
         options: SocketOptions,

@@ -5,7 +5,9 @@
 mod fair_queue;
 mod load_balance;
 mod routing_id;
+mod trie;
 
 pub use fair_queue::{FairQueue, Take};
 pub use load_balance::LoadBalance;
 pub use routing_id::{RoutingId, RoutingIdAllocator};
+pub use trie::{SubscriptionCounts, SubscriptionTrie};
