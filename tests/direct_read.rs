@@ -217,3 +217,37 @@ fn order_is_kept_when_thread_and_engine_take_turns() {
         drop(sender.join().unwrap());
     }
 }
+
+/// A direct read that decodes more messages than the inbound queue has
+/// room for leaves the rest with the engine, which hands them over as the
+/// application makes room, also when no thread reads directly any more
+/// (here: async receives only).
+#[test]
+fn messages_beyond_the_queue_left_by_a_direct_read_are_delivered() {
+    let pull = Arc::new(Pull::with_options(opts().rcvhwm(10)));
+    let bound = pull.bind(&tcp_ep()).unwrap();
+    let mut raw = RawPeer::connect(&bound);
+    raw.handshake(SocketType::Push);
+    let p = pull.clone();
+    let waiter = blocked_recv(move || p.blocking_recv());
+    // 100 messages in one write: the waiting thread reads them all at once.
+    let mut burst = Vec::new();
+    for i in 0..100u32 {
+        burst.extend_from_slice(&message(&[format!("m{i}").as_bytes()]));
+    }
+    raw.send(&burst);
+    assert_eq!(waiter.join().unwrap().unwrap().first(), "m0");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for i in 1..100u32 {
+            let m = tokio::time::timeout(GUARD, pull.recv())
+                .await
+                .unwrap_or_else(|_| panic!("message {i} never delivered"))
+                .unwrap();
+            assert_eq!(m.first(), format!("m{i}").as_bytes());
+        }
+    });
+}

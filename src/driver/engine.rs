@@ -58,6 +58,9 @@ const MAX_RESERVE: usize = 4 * 1024 * 1024;
 const MAX_IOV: usize = 64;
 /// Least time between two writes made by sending threads themselves.
 const DIRECT_GAP: Duration = Duration::from_micros(20);
+/// A connection that sent nothing for this long is idle, whether or not
+/// an answer came (a stream with no answers counts as busy until then).
+const DIRECT_IDLE: Duration = Duration::from_millis(1);
 
 /// Which pipes the connection serves.
 pub(crate) enum Attach {
@@ -172,6 +175,7 @@ pub(crate) async fn run(
     let out_ready = Arc::new(Notify::new());
     let in_room = Arc::new(Notify::new());
     let ws = Arc::new(WriteSide {
+        heard: Stamp::new(),
         half: wr,
         state: Mutex::new(WriteState {
             og: Outgoing {
@@ -213,8 +217,6 @@ pub(crate) async fn run(
         }),
         direct: AtomicBool::new(false),
         bulk: AtomicBool::new(false),
-        born: Instant::now(),
-        last_rx: AtomicU64::new(0),
         peer_ttl: AtomicU64::new(0),
         ttl_given: Notify::new(),
         wake: Notify::new(),
@@ -261,9 +263,40 @@ fn notify_hook(n: &Arc<Notify>) -> Hook {
     Arc::new(move || n.notify_one())
 }
 
+/// A time stamp readable and writable by any thread without a lock.
+struct Stamp {
+    origin: Instant,
+    /// Nanoseconds since `origin`.
+    at: AtomicU64,
+}
+
+impl Stamp {
+    fn new() -> Stamp {
+        Stamp {
+            origin: Instant::now(),
+            at: AtomicU64::new(0),
+        }
+    }
+
+    fn stamp(&self) {
+        let ns = Instant::now()
+            .saturating_duration_since(self.origin)
+            .as_nanos();
+        self.at
+            .store(u64::try_from(ns).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    fn get(&self) -> Instant {
+        self.origin + Duration::from_nanos(self.at.load(Ordering::Relaxed))
+    }
+}
+
 /// The write direction of a connection, shared by its engine and by
 /// sending threads that write on an idle connection themselves.
 struct WriteSide {
+    /// When bytes last arrived on the connection (heartbeats, and the
+    /// direct-write rule below).
+    heard: Stamp,
     half: WriteHalf,
     state: Mutex<WriteState>,
     /// Wakes the engine's writer.
@@ -313,10 +346,14 @@ fn direct_hook(ws: &Arc<WriteSide>, out: &Arc<Pipe>) -> Hook {
         if let Ok(mut st) = ws.state.try_lock() {
             if !st.closed && st.og.chunks.is_empty() {
                 let now = Instant::now();
-                if st
-                    .last_direct
-                    .is_none_or(|t| now.duration_since(t) >= DIRECT_GAP)
-                {
+                // Idle: nothing sent for a while, or an answer came since
+                // the last direct write (request/reply). A one-way stream
+                // goes to the engine, which batches it.
+                let idle = st.last_direct.is_none_or(|t| {
+                    let gap = now.duration_since(t);
+                    gap >= DIRECT_IDLE || (gap >= DIRECT_GAP && ws.heard.get() >= t)
+                });
+                if idle {
                     st.last_direct = Some(now);
                     let done = st.fill(&out);
                     if let (Ok(true), false) = (st.og.try_write(&ws.half), done) {
@@ -438,10 +475,6 @@ pub(crate) struct ReadSide {
     /// engine reads it (straight into the read buffer, no copy) and direct
     /// readers leave the connection alone until it is complete.
     pub(crate) bulk: AtomicBool,
-    /// When the engine started: the origin of `last_rx`.
-    born: Instant,
-    /// When bytes last arrived, in ns since `born` (heartbeats, SPEC §6.8).
-    last_rx: AtomicU64,
     /// The TTL of the peer's last PING, in ns (0: none): silence for that
     /// long closes the connection.
     peer_ttl: AtomicU64,
@@ -500,17 +533,12 @@ impl ReadSide {
 
     /// Bytes arrived just now.
     fn heard(&self) {
-        self.last_rx
-            .store(self.since_born(Instant::now()), Ordering::Relaxed);
-    }
-
-    fn since_born(&self, t: Instant) -> u64 {
-        u64::try_from(t.saturating_duration_since(self.born).as_nanos()).unwrap_or(u64::MAX)
+        self.ws.heard.stamp();
     }
 
     /// When bytes last arrived.
     fn last_heard(&self) -> Instant {
-        self.born + Duration::from_nanos(self.last_rx.load(Ordering::Relaxed))
+        self.ws.heard.get()
     }
 
     /// A read by a blocking receiver that poll(2) found the connection
@@ -544,9 +572,11 @@ impl ReadSide {
             }
         }
         let ended = st.end.is_some();
+        let left_over = !st.batch.is_empty();
         drop(st);
-        if ended {
-            // The engine reports the end and releases the connection.
+        if ended || left_over {
+            // The engine reports the end and releases the connection, or
+            // hands over the messages the pipe had no room for.
             self.wake.notify_one();
         }
         full
@@ -699,9 +729,13 @@ async fn read_loop(core: &SocketCore, rs: &ReadSide, in_room: &Notify) -> Discon
             }
             Flushed::Clear => {}
         }
+        // `in_room` is awaited in every wait: a direct reader may have left
+        // decoded messages that did not fit (ReadState::batch) after the
+        // flush above, and only room in the pipe brings them on.
         if rs.direct.load(Ordering::Acquire) && !rs.bulk.load(Ordering::Acquire) {
             tokio::select! {
                 _ = rs.wake.notified() => {}
+                _ = in_room.notified() => {}
                 _ = tokio::time::sleep(DIRECT_DEFER) => {}
             }
             continue;
@@ -713,6 +747,7 @@ async fn read_loop(core: &SocketCore, rs: &ReadSide, in_room: &Notify) -> Discon
                 }
             }
             _ = rs.wake.notified() => continue,
+            _ = in_room.notified() => continue,
         }
         if rs.direct.load(Ordering::Acquire) && !rs.bulk.load(Ordering::Acquire) {
             // A blocking receiver was woken by the same bytes: its read.
