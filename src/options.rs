@@ -30,6 +30,7 @@ pub struct SocketOptions {
     pub(crate) req_correlate: bool,
     pub(crate) xpub_verbose: bool,
     pub(crate) xpub_verboser: bool,
+    pub(crate) xpub_nodrop: bool,
     pub(crate) heartbeat_ivl: Option<Duration>,
     pub(crate) heartbeat_timeout: Option<Duration>,
     pub(crate) heartbeat_ttl: Option<Duration>,
@@ -53,6 +54,7 @@ impl Default for SocketOptions {
             req_correlate: false,
             xpub_verbose: false,
             xpub_verboser: false,
+            xpub_nodrop: false,
             heartbeat_ivl: None,
             heartbeat_timeout: None,
             heartbeat_ttl: None,
@@ -155,6 +157,14 @@ impl SocketOptions {
         self
     }
 
+    /// PUB and XPUB: instead of dropping a message for a subscriber at
+    /// `sndhwm`, `send` waits until every matching subscriber has room
+    /// (`try_send`: `WouldBlock`), and sends to none meanwhile
+    /// (ZMQ_XPUB_NODROP). Default false (SPEC §5.5).
+    pub fn xpub_nodrop(mut self, on: bool) -> Self {
+        self.xpub_nodrop = on;
+        self
+    }
     /// Interval between the PINGs sent on each connection
     /// (ZMQ_HEARTBEAT_IVL). `None` (default) sends none (SPEC §6.8).
     pub fn heartbeat_ivl(mut self, ivl: Option<Duration>) -> Self {

@@ -505,3 +505,62 @@ async fn async_forms() {
         .unwrap();
     assert_eq!(m.first(), "a1");
 }
+
+/// `xpub_nodrop`: a publisher facing a stalled subscriber gets
+/// `WouldBlock` instead of dropping, and sends to nobody meanwhile; once
+/// the subscriber drains, every message arrives, none lost.
+#[test]
+fn nodrop_waits_instead_of_dropping() {
+    use oxmq::{Error, Pub, SocketOptions, Sub};
+    let publisher = Pub::with_options(SocketOptions::default().sndhwm(10).xpub_nodrop(true));
+    let ep = publisher.bind("inproc://pubsub-nodrop").unwrap();
+    let sub = Sub::with_options(
+        SocketOptions::default()
+            .rcvhwm(10)
+            .rcvtimeo(Some(std::time::Duration::from_secs(10))),
+    );
+    sub.connect(&ep).unwrap();
+    sub.subscribe("").unwrap();
+    // Until the subscription arrives, messages match nobody: publish a
+    // probe until the subscriber has one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        publisher.try_send("probe").unwrap();
+        if sub.try_recv().is_ok() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "subscription never arrived"
+        );
+        std::thread::yield_now();
+    }
+    // Drain the probes still queued.
+    while sub.try_recv().is_ok() {}
+    let mut sent = 0u32;
+    loop {
+        match publisher.try_send(format!("m{sent}")) {
+            Ok(()) => sent += 1,
+            Err(Error::WouldBlock) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(sent >= 10, "inproc joint HWM is at least sndhwm: {sent}");
+    assert_eq!(publisher.stats().dropped_hwm, 0);
+    // A blocking sender waits for room; the subscriber drains everything.
+    let p = std::sync::Arc::new(publisher);
+    let sender = {
+        let p = p.clone();
+        std::thread::spawn(move || {
+            for i in 0..100u32 {
+                p.blocking_send(format!("m{}", sent + i)).unwrap();
+            }
+        })
+    };
+    for i in 0..sent + 100 {
+        let m = sub.blocking_recv().unwrap();
+        assert_eq!(m.first(), format!("m{i}").as_bytes());
+    }
+    sender.join().unwrap();
+    assert_eq!(p.stats().dropped_hwm, 0);
+}

@@ -66,6 +66,8 @@ pub mod opt {
     pub const REQ_RELAXED: i32 = 53;
     /// `ZMQ_HEARTBEAT_IVL` (int, milliseconds).
     pub const HEARTBEAT_IVL: i32 = 75;
+    /// `ZMQ_XPUB_NODROP`.
+    pub const XPUB_NODROP: i32 = 69;
     /// `ZMQ_HEARTBEAT_TTL` (int, milliseconds, rounded down to deciseconds).
     pub const HEARTBEAT_TTL: i32 = 76;
     /// `ZMQ_HEARTBEAT_TIMEOUT` (int, milliseconds).

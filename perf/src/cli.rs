@@ -8,6 +8,8 @@
 //!   remote_lat <connect-to> <message-size> <roundtrip-count>
 //!   inproc_thr <message-size> <message-count>
 //!   inproc_lat <message-size> <roundtrip-count>
+//!   pubsub_thr <tcp://...|inproc> <message-size> <message-count>
+//!              one process: XPUB to --peers N SUB threads (oxmq, libzmq)
 //! options:
 //!   --pattern push-pull|client-server|req-rep
 //!   --peers N        remote_thr: N sending sockets sharing the count (fan-in);
@@ -48,13 +50,14 @@ impl Lib {
     }
 }
 
-const TOOLS: [&str; 6] = [
+const TOOLS: [&str; 7] = [
     "local_thr",
     "remote_thr",
     "local_lat",
     "remote_lat",
     "inproc_thr",
     "inproc_lat",
+    "pubsub_thr",
 ];
 
 const OPTIONS: &str =
@@ -74,6 +77,7 @@ fn tool_usage(tool: &str) -> String {
         "local_lat" => "<bind-to> <message-size> <roundtrip-count>",
         "remote_lat" => "<connect-to> <message-size> <roundtrip-count>",
         "inproc_thr" => "<message-size> <message-count>",
+        "pubsub_thr" => "<tcp://host:port|inproc> <message-size> <message-count> --peers N",
         _ => "<message-size> <roundtrip-count>",
     };
     format!("usage: {tool} {args} [options]\n{OPTIONS}")
@@ -202,9 +206,23 @@ fn dispatch(lib: Lib, tool: &str, p: &Parsed) -> PerfResult<String> {
         ("inproc_lat", Lib::Oxmq) => report::latency(&ox::inproc_lat(cfg)?),
         ("inproc_lat", Lib::Libzmq) => report::latency(&lz::inproc_lat(cfg)?),
         ("inproc_lat", Lib::Raw) => report::latency(&raw::inproc_lat(cfg)?),
+        ("pubsub_thr", Lib::Oxmq) => pubsub_report(crate::pubsub::oxmq(cfg)?),
+        ("pubsub_thr", Lib::Libzmq) => pubsub_report(crate::pubsub::libzmq(cfg)?),
+        ("pubsub_thr", _) => return Err("pubsub_thr: oxmq and libzmq only".into()),
         ("inproc_thr" | "inproc_lat", Lib::Zmqrs) => {
             return Err("zmq.rs has no inproc transport".into())
         }
         (t, _) => return Err(format!("unknown tool {t}").into()),
     })
+}
+
+/// `pubsub_thr` output: the throughput lines (aggregate messages received
+/// by all subscribers per second) and how many of count × N arrived.
+fn pubsub_report((r, expected): (crate::ThrResult, u64)) -> String {
+    format!(
+        "{}received: {} of {}\n",
+        report::throughput(&r),
+        r.count,
+        expected
+    )
 }

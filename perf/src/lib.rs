@@ -31,6 +31,7 @@
 pub mod cli;
 pub mod libzmq_side;
 pub mod oxmq_side;
+pub mod pubsub;
 pub mod raw_side;
 pub mod report;
 pub mod zmqrs_side;
@@ -50,7 +51,7 @@ pub enum Pattern {
     PushPull,
     /// CLIENT → SERVER (throughput), CLIENT ⇄ SERVER (latency).
     ClientServer,
-    /// REQ ⇄ REP (latency; zmq.rs only, as it has no CLIENT/SERVER).
+    /// REQ ⇄ REP (latency; the default, as in libzmq's tools).
     ReqRep,
 }
 
@@ -85,8 +86,8 @@ pub struct Config {
     pub size: usize,
     /// Messages (throughput) or round trips (latency).
     pub count: u64,
-    /// Pattern; `None` picks the side's default (push-pull for throughput,
-    /// client-server for latency, req-rep for zmq.rs latency).
+    /// Pattern; `None` picks the default: push-pull for throughput,
+    /// req-rep for latency.
     pub pattern: Option<Pattern>,
     /// Throughput: number of sending sockets on the remote side (fan-in),
     /// which share `count` between them; the raw floor's local side also

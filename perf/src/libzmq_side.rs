@@ -23,10 +23,12 @@ fn thr_kinds(cfg: &Config) -> PerfResult<(SocketKind, SocketKind)> {
     }
 }
 
-fn lat_pattern(cfg: &Config) -> PerfResult<()> {
-    match cfg.pattern.unwrap_or(Pattern::ClientServer) {
-        Pattern::ClientServer => Ok(()),
-        p => Err(format!("libzmq latency here supports client-server only, not {p}").into()),
+/// The socket kinds of a latency run: (echo side, measuring side).
+fn lat_kinds(cfg: &Config) -> PerfResult<(SocketKind, SocketKind)> {
+    match cfg.pattern.unwrap_or(Pattern::ReqRep) {
+        Pattern::ReqRep => Ok((SocketKind::Rep, SocketKind::Req)),
+        Pattern::ClientServer => Ok((SocketKind::Server, SocketKind::Client)),
+        Pattern::PushPull => Err("latency: use req-rep or client-server".into()),
     }
 }
 
@@ -134,13 +136,19 @@ pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()>
 }
 
 fn local_lat_in(ctx: &Context, cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()> {
-    lat_pattern(cfg)?;
-    let s = socket(ctx, SocketKind::Server, cfg)?;
+    let (kind, _) = lat_kinds(cfg)?;
+    let s = socket(ctx, kind, cfg)?;
     on_bound(&bind_resolved(&s, &cfg.endpoint)?);
+    let mut buf = vec![0u8; cfg.size];
     for _ in 0..cfg.count {
-        let (id, data) = s.recv_from()?;
-        check_size(data.len(), cfg.size)?;
-        s.send_to(id, &data)?;
+        if kind == SocketKind::Rep {
+            check_size(s.recv_into(&mut buf)?, cfg.size)?;
+            s.send(&buf, false)?;
+        } else {
+            let (id, data) = s.recv_from()?;
+            check_size(data.len(), cfg.size)?;
+            s.send_to(id, &data)?;
+        }
     }
     Ok(())
 }
@@ -151,8 +159,8 @@ pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
 }
 
 fn remote_lat_in(ctx: &Context, cfg: &Config) -> PerfResult<LatResult> {
-    lat_pattern(cfg)?;
-    let s = socket(ctx, SocketKind::Client, cfg)?;
+    let (_, kind) = lat_kinds(cfg)?;
+    let s = socket(ctx, kind, cfg)?;
     s.connect(&cfg.endpoint)?;
     let payload = vec![0u8; cfg.size];
     let mut buf = vec![0u8; cfg.size];

@@ -1,12 +1,12 @@
-//! oxmq's side: PUSH/PULL or CLIENT/SERVER throughput, CLIENT/SERVER
-//! latency, with the blocking API. Payloads are one `Bytes` cloned per
+//! oxmq's side: PUSH/PULL or CLIENT/SERVER throughput, REQ/REP (default,
+//! as libzmq's tools) or CLIENT/SERVER latency, with the blocking API. Payloads are one `Bytes` cloned per
 //! message (oxmq's zero-copy send); receivers check every message's size.
 
 use crate::{
     check_size, inproc_name, join, Config, LatResult, LatTimer, Pattern, PerfResult, ThrResult,
 };
 use bytes::Bytes;
-use oxmq::{Client, Pull, Push, Server, SocketOptions};
+use oxmq::{Client, Pull, Push, Rep, Req, Server, SocketOptions};
 use std::time::Instant;
 
 fn options(cfg: &Config) -> SocketOptions {
@@ -19,15 +19,15 @@ fn options(cfg: &Config) -> SocketOptions {
 
 fn thr_pattern(cfg: &Config) -> PerfResult<Pattern> {
     match cfg.pattern.unwrap_or(Pattern::PushPull) {
-        Pattern::ReqRep => Err("oxmq has no REQ/REP yet: use push-pull or client-server".into()),
+        Pattern::ReqRep => Err("throughput: use push-pull or client-server".into()),
         p => Ok(p),
     }
 }
 
-fn lat_pattern(cfg: &Config) -> PerfResult<()> {
-    match cfg.pattern.unwrap_or(Pattern::ClientServer) {
-        Pattern::ClientServer => Ok(()),
-        p => Err(format!("oxmq latency supports client-server only, not {p}").into()),
+fn lat_pattern(cfg: &Config) -> PerfResult<Pattern> {
+    match cfg.pattern.unwrap_or(Pattern::ReqRep) {
+        Pattern::PushPull => Err("latency: use req-rep or client-server".into()),
+        p => Ok(p),
     }
 }
 
@@ -122,9 +122,20 @@ fn send_all(cfg: &Config, pattern: Pattern, payload: Bytes, n: u64) -> PerfResul
     Ok(())
 }
 
-/// Binds a SERVER and echoes `cfg.count` messages to their senders.
+/// Binds a REP (or SERVER) and echoes `cfg.count` messages to their
+/// senders.
 pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()> {
-    lat_pattern(cfg)?;
+    if lat_pattern(cfg)? == Pattern::ReqRep {
+        let rep = Rep::with_options(options(cfg));
+        on_bound(&rep.bind(&cfg.endpoint)?);
+        for _ in 0..cfg.count {
+            let msg = rep.blocking_recv()?;
+            check_size(msg.byte_len(), cfg.size)?;
+            rep.blocking_send(msg)?;
+        }
+        rep.blocking_close();
+        return Ok(());
+    }
     let server = Server::with_options(options(cfg));
     on_bound(&server.bind(&cfg.endpoint)?);
     for _ in 0..cfg.count {
@@ -136,9 +147,23 @@ pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()>
     Ok(())
 }
 
-/// Connects a CLIENT and times `cfg.count` round trips of `cfg.size` bytes.
+/// Connects a REQ (or CLIENT) and times `cfg.count` round trips of
+/// `cfg.size` bytes.
 pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
-    lat_pattern(cfg)?;
+    if lat_pattern(cfg)? == Pattern::ReqRep {
+        let req = Req::with_options(options(cfg));
+        req.connect(&cfg.endpoint)?;
+        let payload = crate::static_payload(cfg.size);
+        let mut timer = LatTimer::start(cfg.count);
+        for _ in 0..cfg.count {
+            req.blocking_send(payload.clone())?;
+            check_size(req.blocking_recv()?.byte_len(), cfg.size)?;
+            timer.lap();
+        }
+        let res = timer.finish(cfg.size);
+        req.blocking_close();
+        return Ok(res);
+    }
     let client = Client::with_options(options(cfg));
     client.connect(&cfg.endpoint)?;
     let payload = crate::static_payload(cfg.size);

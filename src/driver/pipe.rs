@@ -183,6 +183,17 @@ impl Pipe {
         Ok(())
     }
 
+    /// Whether a push would be taken now (or fail because the reader has
+    /// left). When full, the writer hook runs once there is room again.
+    pub(crate) fn has_room(&self) -> bool {
+        let mut s = self.lock();
+        if s.reader_closed || !s.is_full() {
+            return true;
+        }
+        s.writer_waiting = true;
+        false
+    }
+
     /// Moves messages from the front of `batch` into the pipe until it is
     /// full. Returns `Err(())` if the reader has left (nothing is moved).
     /// Messages left in `batch` wait for the writer hook.

@@ -65,13 +65,32 @@ impl PubHooks {
     /// Hands `msg` to every peer subscribed to a prefix of its first
     /// frame; a peer at `sndhwm` misses it (SPEC §5.5). Never waits.
     fn publish(&self, core: &SocketCore, msg: Message) -> Result<()> {
+        self.offer(core, msg).map_err(|(e, _)| e)
+    }
+
+    /// [`publish`](Self::publish), or with `xpub_nodrop`, hands the message
+    /// back (`WouldBlock`) unless every matching peer has room.
+    fn offer(&self, core: &SocketCore, msg: Message) -> Result<(), (Error, Message)> {
         if core.is_closed() {
-            return Err(Error::Closed);
+            return Err((Error::Closed, msg));
         }
         let mut gone = Vec::new();
         let mut dropped = 0u64;
         {
             let st = lock(&self.state);
+            if core.options.xpub_nodrop {
+                // Only this socket pushes to these pipes, under this lock:
+                // room seen now is still there below.
+                let mut room = true;
+                st.trie.matches(msg.first(), |id| {
+                    if let Some(pipe) = st.pipes.get(&id) {
+                        room &= pipe.has_room();
+                    }
+                });
+                if !room {
+                    return Err((Error::WouldBlock, msg));
+                }
+            }
             st.trie.matches(msg.first(), |id| {
                 if let Some(pipe) = st.pipes.get(&id) {
                     match pipe.try_push(msg.clone()) {
@@ -226,21 +245,32 @@ impl Pub {
     }
 
     /// Publishes a message (one or more frames; matching uses the first)
-    /// (SPEC §5.5). Completes at once. Errors: [`Error::Closed`].
+    /// (SPEC §5.5). Completes at once, unless `xpub_nodrop` makes it wait
+    /// for room (cancel-safe). Errors: [`Error::Closed`].
     pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.try_send(msg)
+        let core = &self.base.core;
+        if !core.options.xpub_nodrop {
+            return self.try_send(msg);
+        }
+        core.send_with(msg.into(), |c, m| self.hooks.offer(c, m))
+            .await
     }
 
     /// Publishes without waiting (PUB never waits): same as
-    /// [`send`](Self::send). Never fails with `WouldBlock`.
+    /// [`send`](Self::send). Fails with `WouldBlock` only with
+    /// `xpub_nodrop`, when a matching subscriber is at `sndhwm`.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
         self.hooks.publish(&self.base.core, msg.into())
     }
 
-    /// Same as [`try_send`](Self::try_send); here for symmetry with the
-    /// other socket types.
+    /// Same as [`try_send`](Self::try_send), except that with
+    /// `xpub_nodrop` it waits (at most `sndtimeo`) for room.
     pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.try_send(msg)
+        let core = &self.base.core;
+        if !core.options.xpub_nodrop {
+            return self.try_send(msg);
+        }
+        core.blocking_send_with(msg.into(), |c, m| self.hooks.offer(c, m))
     }
 }
 
@@ -269,19 +299,31 @@ impl XPub {
         }
     }
 
-    /// Publishes a message, as [`Pub::send`] (SPEC §5.5). Completes at once.
+    /// Publishes a message, as [`Pub::send`] (SPEC §5.5). Completes at once unless `xpub_nodrop`.
     pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.try_send(msg)
+        let core = &self.base.core;
+        if !core.options.xpub_nodrop {
+            return self.try_send(msg);
+        }
+        core.send_with(msg.into(), |c, m| self.hooks.offer(c, m))
+            .await
     }
 
-    /// Publishes without waiting; never fails with `WouldBlock`.
+    /// Publishes without waiting (XPUB never waits unless `xpub_nodrop`): same as
+    /// [`send`](Self::send). Fails with `WouldBlock` only with
+    /// `xpub_nodrop`, when a matching subscriber is at `sndhwm`.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
         self.hooks.publish(&self.base.core, msg.into())
     }
 
-    /// Same as [`try_send`](Self::try_send).
+    /// Same as [`try_send`](Self::try_send), except that with
+    /// `xpub_nodrop` it waits (at most `sndtimeo`) for room.
     pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.try_send(msg)
+        let core = &self.base.core;
+        if !core.options.xpub_nodrop {
+            return self.try_send(msg);
+        }
+        core.blocking_send_with(msg.into(), |c, m| self.hooks.offer(c, m))
     }
 
     /// Receives the next subscription, cancel or other message from a

@@ -1,0 +1,198 @@
+//! `pubsub_thr`: one publisher to `--peers N` subscribers, all in one
+//! process (tcp or inproc), for oxmq and libzmq.
+//!
+//! The publisher is an XPUB with verbose subscriptions, so it can wait
+//! until every subscriber's subscription has arrived (no slow-joiner loss)
+//! and learn when the last one has finished. Each subscriber subscribes to
+//! everything and counts `size`-byte messages until an empty one; it then
+//! cancels its subscription and leaves. After the `count` messages the
+//! publisher sends an empty message every millisecond until the
+//! cancellation of the last subscriber arrives (an end marker can be
+//! dropped at a full queue like any message).
+//!
+//! The result is the aggregate: messages received by all subscribers over
+//! the time from the first message any of them received to the last.
+//! The publisher runs with `XPUB_NODROP` (oxmq: `xpub_nodrop`): at a
+//! subscriber's high-water mark (1000, both libraries' default) it waits
+//! instead of dropping, so every message reaches every subscriber and the
+//! figure is the lossless fan-out rate; `received:` says how many of
+//! count × N arrived (all of them).
+
+use crate::{check_size, inproc_name, Config, PerfResult, ThrResult};
+use std::time::{Duration, Instant};
+
+/// What one subscriber saw.
+#[derive(Default)]
+struct SubStat {
+    first: Option<Instant>,
+    last: Option<Instant>,
+    count: u64,
+}
+
+impl SubStat {
+    fn saw(&mut self) {
+        let now = Instant::now();
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+        self.count += 1;
+    }
+}
+
+fn aggregate(size: usize, stats: &[SubStat]) -> ThrResult {
+    let first = stats.iter().filter_map(|s| s.first).min();
+    let last = stats.iter().filter_map(|s| s.last).max();
+    let elapsed = match (first, last) {
+        (Some(f), Some(l)) => l - f,
+        _ => Duration::ZERO,
+    };
+    ThrResult {
+        size,
+        count: stats.iter().map(|s| s.count).sum(),
+        elapsed,
+    }
+}
+
+fn join_all(hs: Vec<std::thread::JoinHandle<PerfResult<SubStat>>>) -> PerfResult<Vec<SubStat>> {
+    hs.into_iter().map(crate::join).collect()
+}
+
+/// The endpoint to bind: the given tcp one, or a fresh inproc name.
+fn bind_endpoint(cfg: &Config, tag: &str) -> String {
+    if cfg.endpoint.starts_with("tcp://") || cfg.endpoint.starts_with("ipc://") {
+        cfg.endpoint.clone()
+    } else {
+        inproc_name(tag)
+    }
+}
+
+const END_EVERY: Duration = Duration::from_millis(1);
+
+/// oxmq: XPUB (verbose) to N SUB threads.
+pub fn oxmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
+    use oxmq::{SocketOptions, Sub, XPub};
+    let opts = || {
+        SocketOptions::default()
+            .linger(cfg.timeout)
+            .rcvtimeo(cfg.timeout)
+    };
+    let xpub = XPub::with_options(opts().xpub_verbose(true).xpub_nodrop(true));
+    let ep = xpub.bind(&bind_endpoint(cfg, "oxmq-pubsub"))?;
+    let n = cfg.peers.max(1);
+    let subs: Vec<_> = (0..n)
+        .map(|_| {
+            let (ep, size, sub_opts) = (ep.clone(), cfg.size, opts());
+            std::thread::spawn(move || -> PerfResult<SubStat> {
+                let sub = Sub::with_options(sub_opts);
+                sub.connect(&ep)?;
+                sub.subscribe(b"")?;
+                let mut st = SubStat::default();
+                loop {
+                    let len = sub.blocking_recv()?.byte_len();
+                    if len == 0 {
+                        break;
+                    }
+                    check_size(len, size)?;
+                    st.saw();
+                }
+                sub.unsubscribe(b"")?;
+                sub.blocking_close();
+                Ok(st)
+            })
+        })
+        .collect();
+    let mut subscribed = 0;
+    while subscribed < n {
+        if xpub.blocking_recv()?.first().first() == Some(&1) {
+            subscribed += 1;
+        }
+    }
+    let payload = crate::static_payload(cfg.size);
+    for _ in 0..cfg.count {
+        xpub.blocking_send(payload.clone())?;
+    }
+    let deadline = cfg.timeout.map(|t| Instant::now() + t);
+    loop {
+        xpub.blocking_send(bytes::Bytes::new())?;
+        std::thread::sleep(END_EVERY);
+        if matches!(xpub.try_recv(), Ok(m) if m.first().first() == Some(&0)) {
+            break;
+        }
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err("oxmq: subscribers did not finish in time".into());
+        }
+    }
+    let stats = join_all(subs)?;
+    xpub.blocking_close();
+    Ok((aggregate(cfg.size, &stats), cfg.count * n as u64))
+}
+
+/// libzmq: XPUB (verbose) to N SUB threads, one context.
+pub fn libzmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
+    use oxmq_interop::{opt, Context, SocketKind};
+    let ctx = Context::new();
+    let xpub = ctx.socket(SocketKind::XPub)?;
+    xpub.set_int(opt::XPUB_VERBOSE, 1)?;
+    xpub.set_int(opt::XPUB_NODROP, 1)?;
+    let timeout_ms = cfg
+        .timeout
+        .map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
+    xpub.set_linger_ms(timeout_ms)?;
+    let bind = bind_endpoint(cfg, "libzmq-pubsub");
+    let bind = match bind.strip_suffix(":0") {
+        Some(head) if bind.starts_with("tcp://") => format!("{head}:*"),
+        _ => bind,
+    };
+    xpub.bind(&bind)?;
+    let ep = xpub.last_endpoint()?;
+    let n = cfg.peers.max(1);
+    let subs: Vec<_> = (0..n)
+        .map(|_| {
+            let (ep, size, ctx) = (ep.clone(), cfg.size, ctx.clone());
+            std::thread::spawn(move || -> PerfResult<SubStat> {
+                let sub = ctx.socket(SocketKind::Sub)?;
+                sub.set_rcvtimeo_ms(timeout_ms)?;
+                sub.set_linger_ms(timeout_ms)?;
+                sub.connect(&ep)?;
+                sub.set_bytes(opt::SUBSCRIBE, b"")?;
+                let mut st = SubStat::default();
+                let mut empty: [u8; 0] = [];
+                loop {
+                    let len = sub.recv_into(&mut empty)?;
+                    if len == 0 {
+                        break;
+                    }
+                    check_size(len, size)?;
+                    st.saw();
+                }
+                sub.set_bytes(opt::UNSUBSCRIBE, b"")?;
+                drop(sub);
+                Ok(st)
+            })
+        })
+        .collect();
+    let mut subscribed = 0;
+    xpub.set_rcvtimeo_ms(timeout_ms)?;
+    while subscribed < n {
+        if xpub.recv()?.0.first() == Some(&1) {
+            subscribed += 1;
+        }
+    }
+    xpub.set_rcvtimeo_ms(0)?;
+    let payload = vec![0u8; cfg.size];
+    for _ in 0..cfg.count {
+        xpub.send(&payload, false)?;
+    }
+    let deadline = cfg.timeout.map(|t| Instant::now() + t);
+    loop {
+        xpub.send(&[], false)?;
+        std::thread::sleep(END_EVERY);
+        if matches!(xpub.recv(), Ok((m, _)) if m.first() == Some(&0)) {
+            break;
+        }
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err("libzmq: subscribers did not finish in time".into());
+        }
+    }
+    let stats = join_all(subs)?;
+    Ok((aggregate(cfg.size, &stats), cfg.count * n as u64))
+}
