@@ -64,10 +64,21 @@ enum Kind {
     Thr,
     /// CLIENT/SERVER throughput (the floor: the plain stream).
     CsThr,
-    /// Round trips (oxmq/libzmq CLIENT/SERVER, zmq.rs REQ/REP, raw ping-pong).
+    /// Round trips: REQ/REP (oxmq, libzmq, zmq.rs), raw ping-pong.
     Lat,
+    /// Round trips over CLIENT/SERVER (oxmq, libzmq), raw ping-pong.
+    CsLat,
+    /// One XPUB to N SUBs (`pubsub_thr`, one process): aggregate msg/s
+    /// received.
+    PubSub(usize),
     /// 10 PUSH peers into one PULL.
     FanIn,
+}
+
+impl Kind {
+    fn is_lat(self) -> bool {
+        matches!(self, Kind::Lat | Kind::CsLat)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -144,6 +155,19 @@ fn workloads(scale: f64) -> Vec<Workload> {
         count: n(5_000_000),
         libs: Lib::ALL.to_vec(),
     });
+    for transport in ["tcp", "inproc"] {
+        for (peers, count) in [(1usize, 2_000_000u64), (8, 1_000_000)] {
+            v.push(Workload {
+                id: format!("pubsub-{transport}-{peers}"),
+                title: format!("PUB → {peers} SUB {transport} 32 B (aggregate)"),
+                kind: Kind::PubSub(peers),
+                transport,
+                size: 32,
+                count: n(count),
+                libs: vec![Lib::Oxmq, Lib::Libzmq],
+            });
+        }
+    }
     for transport in ["tcp", "ipc", "inproc"] {
         let libs = if transport == "inproc" {
             vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw]
@@ -152,7 +176,7 @@ fn workloads(scale: f64) -> Vec<Workload> {
         };
         v.push(Workload {
             id: format!("lat-{transport}-64"),
-            title: format!("round trip {transport} 64 B"),
+            title: format!("round trip REQ/REP {transport} 64 B"),
             kind: Kind::Lat,
             transport,
             size: 64,
@@ -160,6 +184,15 @@ fn workloads(scale: f64) -> Vec<Workload> {
             libs,
         });
     }
+    v.push(Workload {
+        id: "lat-cs-tcp-64".into(),
+        title: "round trip CLIENT/SERVER tcp 64 B".into(),
+        kind: Kind::CsLat,
+        transport: "tcp",
+        size: 64,
+        count: n(20_000),
+        libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw],
+    });
     v
 }
 
@@ -259,14 +292,18 @@ impl Runner {
         let mut a = Vec::new();
         match (w.kind, lib) {
             (Kind::CsThr, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
-            (Kind::Lat, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
-            (Kind::Lat, Lib::Zmqrs) => a.extend(["--pattern", "req-rep"]),
+            (Kind::CsLat, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
+            (Kind::Lat, Lib::Oxmq | Lib::Libzmq | Lib::Zmqrs) => a.extend(["--pattern", "req-rep"]),
             _ => {}
         }
         let mut a: Vec<String> = a.into_iter().map(String::from).collect();
         if w.kind == Kind::FanIn {
             a.push("--peers".into());
             a.push(FAN_IN_PEERS.to_string());
+        }
+        if let Kind::PubSub(peers) = w.kind {
+            a.push("--peers".into());
+            a.push(peers.to_string());
         }
         a
     }
@@ -288,10 +325,24 @@ impl Runner {
 
     fn run(&mut self, lib: Lib, w: &Workload) -> Result<Sample, String> {
         let deadline = Instant::now() + RUN_DEADLINE;
-        let lat = w.kind == Kind::Lat;
+        let lat = w.kind.is_lat();
         let extra = Self::extra_args(lib, w);
         let size = w.size.to_string();
         let count = w.count.to_string();
+        if let Kind::PubSub(_) = w.kind {
+            let ep = if w.transport == "inproc" {
+                "inproc".to_string()
+            } else {
+                "tcp://127.0.0.1:0".to_string()
+            };
+            let mut cmd = self.command(lib, "pubsub_thr");
+            cmd.args([&ep, &size, &count]).args(&extra);
+            let mut child = cmd.spawn().map_err(|e| format!("spawn pubsub_thr: {e}"))?;
+            let lines = Lines::of(&mut child);
+            wait_all(&mut [("pubsub_thr", &mut child)], deadline)?;
+            let out = lines.rest();
+            return sample(&out, &[], false, w.count);
+        }
         if w.transport == "inproc" {
             let tool = if lat { "inproc_lat" } else { "inproc_thr" };
             let mut cmd = self.command(lib, tool);
@@ -485,7 +536,7 @@ fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|\n"
     });
     for (i, w) in ws.iter().enumerate() {
-        if (w.kind == Kind::Lat) != lat {
+        if w.kind.is_lat() != lat {
             continue;
         }
         let med = |lib: Lib, f: fn(&Sample) -> f64| {
@@ -624,7 +675,7 @@ fn main() {
             for &lib in &wl {
                 match runner.run(lib, w) {
                     Ok(s) => {
-                        let v = if w.kind == Kind::Lat {
+                        let v = if w.kind.is_lat() {
                             format!("p50 {:.1} µs p99 {:.1} µs", s.value, s.p99)
                         } else {
                             format!("{} msg/s", fmt_rate(Some(s.value)))
@@ -651,11 +702,11 @@ fn main() {
         "Comparison run {date}, commit {commit}, {cpus} CPUs, load before {}; {rounds} rounds, medians; {mins:.1} min.\n",
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
-    if ws.iter().any(|w| w.kind != Kind::Lat) {
+    if ws.iter().any(|w| !w.kind.is_lat()) {
         println!("Throughput (msg/s; ratio > 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, false));
     }
-    if ws.iter().any(|w| w.kind == Kind::Lat) {
+    if ws.iter().any(|w| w.kind.is_lat()) {
         println!("Round trip (p50 µs; ratio < 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, true));
     }
