@@ -211,3 +211,67 @@ fn router_dealer_broker_routes_replies_back() {
         }
     }
 }
+
+/// An XSUB/XPUB forwarder: subscriptions travel upstream through the
+/// proxy (SUB → XPUB → proxy → XSUB → PUB) and messages downstream;
+/// a subscriber gets only its topics.
+#[test]
+fn xsub_xpub_forwarder_carries_subscriptions_up_and_messages_down() {
+    use oxmq::{Pub, Sub, XPub, XSub};
+    for (name, ep) in all_transports() {
+        let publisher = Pub::new();
+        let pub_ep = publisher.bind(&ep()).unwrap();
+        let front = Arc::new(XSub::new());
+        front.connect(&pub_ep).unwrap();
+        let back = Arc::new(XPub::new());
+        let back_ep = back.bind(&ep()).unwrap();
+        let control = Arc::new(ProxyControl::new());
+        let runner = {
+            let (front, back, control) = (front.clone(), back.clone(), control.clone());
+            std::thread::spawn(move || blocking_proxy_steerable(&*front, &*back, None, &control))
+        };
+        let sub =
+            Sub::with_options(SocketOptions::default().rcvtimeo(Some(Duration::from_millis(50))));
+        sub.connect(&back_ep).unwrap();
+        sub.subscribe("weather.").unwrap();
+        // Publish until the subscription has made it up to the publisher.
+        let deadline = std::time::Instant::now() + GUARD;
+        let first = loop {
+            publisher.blocking_send("sports.goal").unwrap();
+            publisher.blocking_send("weather.sun").unwrap();
+            match sub.blocking_recv() {
+                Ok(m) => break m,
+                Err(Error::Timeout { .. }) if std::time::Instant::now() < deadline => {}
+                Err(e) => panic!("{name}: subscription never forwarded: {e}"),
+            }
+        };
+        assert_eq!(first.first(), "weather.sun", "{name}");
+        // Skip the probes still on their way: up to a marker.
+        publisher.blocking_send("weather.marker").unwrap();
+        loop {
+            match sub.blocking_recv() {
+                Ok(m) if m.first() == "weather.marker" => break,
+                Ok(_) => {}
+                Err(Error::Timeout { .. }) if std::time::Instant::now() < deadline + GUARD => {}
+                Err(e) => panic!("{name}: {e}"),
+            }
+        }
+        // Only the subscribed topic arrives, in order.
+        for i in 0..100 {
+            publisher.blocking_send(format!("sports.{i}")).unwrap();
+            publisher.blocking_send(format!("weather.{i}")).unwrap();
+        }
+        for i in 0..100 {
+            let m = loop {
+                match sub.blocking_recv() {
+                    Ok(m) => break m,
+                    Err(Error::Timeout { .. }) if std::time::Instant::now() < deadline + GUARD => {}
+                    Err(e) => panic!("{name}: {e}"),
+                }
+            };
+            assert_eq!(m.first(), format!("weather.{i}").as_bytes(), "{name}");
+        }
+        control.terminate();
+        assert!(runner.join().unwrap().is_ok(), "{name}");
+    }
+}
