@@ -30,11 +30,20 @@ struct SubStat {
 }
 
 impl SubStat {
+    /// A data message arrived. Only the first is timed: a clock read per
+    /// message would cost more than receiving it.
     fn saw(&mut self) {
-        let now = Instant::now();
-        self.first.get_or_insert(now);
-        self.last = Some(now);
+        if self.count == 0 {
+            self.first = Some(Instant::now());
+        }
         self.count += 1;
+    }
+
+    /// The first end marker arrived: it was sent right after the last
+    /// message, and is never dropped (nodrop), so its arrival closes the
+    /// subscriber's clock.
+    fn ended(&mut self) {
+        self.last = Some(Instant::now());
     }
 }
 
@@ -89,6 +98,7 @@ pub fn oxmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
                 loop {
                     let len = sub.blocking_recv()?.byte_len();
                     if len == 0 {
+                        st.ended();
                         break;
                     }
                     check_size(len, size)?;
@@ -159,6 +169,7 @@ pub fn libzmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
                 loop {
                     let len = sub.recv_into(&mut empty)?;
                     if len == 0 {
+                        st.ended();
                         break;
                     }
                     check_size(len, size)?;

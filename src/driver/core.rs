@@ -10,7 +10,7 @@ use crate::driver::{blocking, connect, listen, runtime};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
-use crate::pattern::{FairQueue, LoadBalance, RoutingId, RoutingIdAllocator, Take};
+use crate::pattern::{FairQueue, IdMap, LoadBalance, RoutingId, RoutingIdAllocator, Take};
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use event_listener::Event;
@@ -47,7 +47,7 @@ struct PeerEntry {
 }
 
 struct Peers {
-    by_id: HashMap<RoutingId, PeerEntry>,
+    by_id: IdMap<PeerEntry>,
     outlets: LoadBalance<(RoutingId, Arc<Pipe>)>,
     ids: RoutingIdAllocator,
 }
@@ -238,7 +238,7 @@ impl SocketCore {
             hooks,
             me: me.clone(),
             peers: Mutex::new(Peers {
-                by_id: HashMap::new(),
+                by_id: IdMap::default(),
                 outlets: LoadBalance::new(),
                 ids: RoutingIdAllocator::new(rand::random()),
             }),

@@ -9,5 +9,6 @@ mod trie;
 
 pub use fair_queue::{FairQueue, Take};
 pub use load_balance::LoadBalance;
+pub(crate) use routing_id::IdMap;
 pub use routing_id::{RoutingId, RoutingIdAllocator};
 pub use trie::{SubscriptionCounts, SubscriptionTrie};

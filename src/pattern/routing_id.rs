@@ -70,3 +70,31 @@ mod tests {
         assert_eq!(RoutingId::new(5).unwrap().to_string(), "5");
     }
 }
+
+/// Hasher for maps keyed by [`RoutingId`]: one multiplication instead of
+/// SipHash. Ids are sequential numbers the socket chose itself, never
+/// input from the network, so no flooding attack applies.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        // The high bits are the well-mixed ones; hashbrown uses the top 7
+        // for its control bytes and the low ones for the bucket.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// A map keyed by routing id, with [`IdHasher`].
+pub(crate) type IdMap<V> =
+    std::collections::HashMap<RoutingId, V, std::hash::BuildHasherDefault<IdHasher>>;

@@ -6,10 +6,10 @@ use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
-use crate::pattern::{RoutingId, SubscriptionTrie};
+use crate::pattern::{IdMap, RoutingId, SubscriptionTrie};
 use crate::zmtp::SocketType;
 use bytes::Bytes;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -43,7 +43,7 @@ pub(crate) fn as_subscription(msg: &Message) -> Option<(bool, &[u8])> {
 struct PubState {
     trie: SubscriptionTrie<RoutingId>,
     /// Each attached peer's outbound pipe: sending takes no core lock.
-    pipes: HashMap<RoutingId, Arc<Pipe>>,
+    pipes: IdMap<Arc<Pipe>>,
     /// Peers that had a connection already (a later one is a reconnection).
     seen: HashSet<RoutingId>,
 }
