@@ -32,6 +32,8 @@ pub struct SocketOptions {
     pub(crate) xpub_verboser: bool,
     pub(crate) xpub_nodrop: bool,
     pub(crate) heartbeat_ivl: Option<Duration>,
+    pub(crate) max_frames: Option<usize>,
+    pub(crate) rcvhwm_bytes: usize,
     pub(crate) heartbeat_timeout: Option<Duration>,
     pub(crate) heartbeat_ttl: Option<Duration>,
 }
@@ -56,6 +58,8 @@ impl Default for SocketOptions {
             xpub_verboser: false,
             xpub_nodrop: false,
             heartbeat_ivl: None,
+            max_frames: Some(65_536),
+            rcvhwm_bytes: 0,
             heartbeat_timeout: None,
             heartbeat_ttl: None,
         }
@@ -163,6 +167,22 @@ impl SocketOptions {
     /// (ZMQ_XPUB_NODROP). Default false (SPEC §5.5).
     pub fn xpub_nodrop(mut self, on: bool) -> Self {
         self.xpub_nodrop = on;
+        self
+    }
+    /// Most frames one inbound message may have; a peer sending more is
+    /// disconnected (protocol error). Default 65 536; `None`: unlimited, as
+    /// libzmq (SPEC §7).
+    pub fn max_frames(mut self, max: Option<usize>) -> Self {
+        self.max_frames = max;
+        self
+    }
+    /// Bytes queued per peer for receiving (tcp and ipc), beside the
+    /// `rcvhwm` count of messages: reading from the peer stops at this
+    /// many bytes (back-pressure), and a single message larger than it
+    /// closes the connection (protocol error). 0 (default, as libzmq):
+    /// no byte limit (SPEC §6.1, §7).
+    pub fn rcvhwm_bytes(mut self, bytes: usize) -> Self {
+        self.rcvhwm_bytes = bytes;
         self
     }
     /// Interval between the PINGs sent on each connection

@@ -336,6 +336,41 @@ fn case_frame_too_large(h: &mut Harness) {
     assert!(o.after_handshake);
 }
 
+/// Case 5c: A message of more frames than `max_frames` (the socket must
+/// have `max_frames(Some(4))`); one of exactly 4 frames is delivered.
+fn case_too_many_frames(h: &mut Harness) {
+    let peer_type = h.peer_type();
+    let o = h.bad_peer(|h, raw| {
+        raw.handshake(peer_type);
+        raw.send(&message(&[b"a", b"b", b"c", b"d"]));
+        assert_eq!(h.recv_any().len(), 4);
+        raw.send(&message(&[b"1", b"2", b"3", b"4", b"5"]));
+    });
+    assert_eq!(o.reason, protocol(ProtocolError::TooManyFrames { max: 4 }));
+    assert!(o.after_handshake);
+}
+
+/// Case 5d: A message larger than `rcvhwm_bytes` in all its frames (the
+/// socket must have `rcvhwm_bytes(1000)`), though each frame is small; one
+/// of exactly 1000 bytes is delivered.
+fn case_message_above_queue_bytes(h: &mut Harness) {
+    let peer_type = h.peer_type();
+    let o = h.bad_peer(|h, raw| {
+        raw.handshake(peer_type);
+        raw.send(&message(&[&[1u8; 500], &[2u8; 500]]));
+        assert_eq!(h.recv_any().len(), 2);
+        raw.send(&message(&[&[3u8; 400], &[4u8; 400], &[5u8; 400]]));
+    });
+    assert_eq!(
+        o.reason,
+        protocol(ProtocolError::MessageTooLarge {
+            size: 1200,
+            max: 1000
+        })
+    );
+    assert!(o.after_handshake);
+}
+
 /// Case 5b: A READY above the 64 KiB handshake limit, whatever `maxmsgsize` is.
 fn case_oversized_ready(h: &mut Harness) {
     let t = h.peer_type();
@@ -637,6 +672,13 @@ fn frame_above_maxmsgsize_disconnects() {
     let mut h = Harness::server(opts().maxmsgsize(Some(1024)));
     case_frame_too_large(&mut h);
     case_oversized_ready(&mut h);
+}
+
+#[test]
+fn limits_on_frames_and_queued_bytes_close_only_that_connection() {
+    let mut h = Harness::pull(opts().max_frames(Some(4)).rcvhwm_bytes(1000));
+    case_too_many_frames(&mut h);
+    case_message_above_queue_bytes(&mut h);
 }
 
 #[test]

@@ -131,3 +131,43 @@ fn queue_depth_per_peer() {
     assert_eq!(depths, vec![3, 7]);
     assert_eq!(a.stats().peers[0].queued_out, 7);
 }
+
+/// `rcvhwm_bytes`: a receiver that does not read holds at most that many
+/// bytes (plus one message) per peer; the rest waits in the sender and
+/// the kernel, and nothing is lost once it reads.
+#[test]
+fn queued_bytes_per_peer_are_bounded() {
+    let pull = Pull::with_options(
+        SocketOptions::default()
+            .rcvhwm_bytes(10_000)
+            .rcvtimeo(Some(GUARD)),
+    );
+    let ep = pull.bind("tcp://127.0.0.1:0").unwrap();
+    let push = Push::with_options(SocketOptions::default().sndtimeo(Some(GUARD)));
+    push.connect(&ep).unwrap();
+    const N: usize = 500;
+    for i in 0..N {
+        push.blocking_send(vec![(i % 251) as u8; 1000]).unwrap();
+    }
+    // The queue fills up to the byte limit and never beyond it.
+    let deadline = std::time::Instant::now() + GUARD;
+    loop {
+        let q = pull.stats().peers.first().map_or(0, |p| p.queued_in);
+        assert!(q <= 11, "{q} messages of 1000 B queued, limit 10 000 B");
+        if q >= 10 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "queue never filled");
+        std::thread::yield_now();
+    }
+    for i in 0..N {
+        let m = pull.blocking_recv().unwrap();
+        assert_eq!(
+            m.first().as_ref(),
+            &vec![(i % 251) as u8; 1000][..],
+            "message {i}"
+        );
+        let q = pull.stats().peers.first().map_or(0, |p| p.queued_in);
+        assert!(q <= 11, "{q} messages queued");
+    }
+}

@@ -202,6 +202,7 @@ pub(crate) async fn run(
     }
     binding.out.set_reader(Some(direct_hook(&ws, &binding.out)));
     binding.inp.set_writer(Some(notify_hook(&in_room)));
+    binding.inp.set_hwm_bytes(core.options.rcvhwm_bytes);
     // Anything queued before this connection existed is waiting already.
     out_ready.notify_one();
 
@@ -584,6 +585,27 @@ impl ReadSide {
 }
 
 impl ReadState {
+    /// The frame about to join the message in `parts` keeps it within
+    /// `max_frames` and `rcvhwm_bytes` (SPEC §7)?
+    fn check_limits(&self, core: &SocketCore, frame_len: usize) -> Result<(), ProtocolError> {
+        let o = &core.options;
+        if let Some(max) = o.max_frames {
+            if self.parts.len() >= max {
+                return Err(ProtocolError::TooManyFrames { max });
+            }
+        }
+        if o.rcvhwm_bytes != 0 {
+            let size = self.parts.iter().map(Bytes::len).sum::<usize>() + frame_len;
+            if size > o.rcvhwm_bytes {
+                return Err(ProtocolError::MessageTooLarge {
+                    size: size as u64,
+                    max: o.rcvhwm_bytes as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the frame at the front of the buffer is larger than a
     /// direct reader should copy.
     fn large_frame_pending(&self) -> bool {
@@ -647,6 +669,10 @@ impl ReadState {
                     Err(e) => self.end = Some(DisconnectReason::Protocol(e)),
                 }
                 continue;
+            }
+            if let Err(e) = self.check_limits(core, frame.body.len()) {
+                self.end = Some(DisconnectReason::Protocol(e));
+                break;
             }
             if frame.more {
                 self.parts.push(frame.body);

@@ -48,6 +48,9 @@ pub(crate) struct Pipe {
 struct State {
     queue: VecDeque<Message>,
     hwm: usize,
+    /// Byte limit beside `hwm` (0: none), and the bytes queued now.
+    hwm_bytes: usize,
+    queued_bytes: usize,
     reader_hook: Option<Hook>,
     writer_hook: Option<Hook>,
     writer_waiting: bool,
@@ -60,14 +63,26 @@ struct State {
 
 impl State {
     fn is_full(&self) -> bool {
-        self.hwm != 0 && self.queue.len() >= self.hwm
+        (self.hwm != 0 && self.queue.len() >= self.hwm)
+            || (self.hwm_bytes != 0 && self.queued_bytes >= self.hwm_bytes)
+    }
+
+    fn enqueue(&mut self, msg: Message) {
+        let n = msg.byte_len();
+        self.pushed += 1;
+        self.pushed_bytes += n as u64;
+        self.queued_bytes += n;
+        self.queue.push_back(msg);
     }
 
     /// After a pop: should a waiting writer be woken? Wakes at half the
     /// high-water mark so a steady stream costs one wake-up per many
     /// messages rather than one per message.
     fn writer_to_wake(&mut self) -> Option<Hook> {
-        if self.writer_waiting && self.queue.len() <= self.hwm / 2 {
+        if self.writer_waiting
+            && (self.hwm == 0 || self.queue.len() <= self.hwm / 2)
+            && (self.hwm_bytes == 0 || self.queued_bytes <= self.hwm_bytes / 2)
+        {
             self.writer_waiting = false;
             self.writer_hook.clone()
         } else {
@@ -89,6 +104,8 @@ impl Pipe {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 hwm,
+                hwm_bytes: 0,
+                queued_bytes: 0,
                 reader_hook: None,
                 writer_hook: None,
                 writer_waiting: false,
@@ -122,6 +139,11 @@ impl Pipe {
         s.writer_hook = hook;
     }
 
+    /// Sets the byte limit beside the message count (0: none).
+    pub(crate) fn set_hwm_bytes(&self, bytes: usize) {
+        self.lock().hwm_bytes = bytes;
+    }
+
     /// Changes the high-water mark (inproc adds both sides' marks).
     pub(crate) fn set_hwm(&self, hwm: usize) {
         let wake = {
@@ -148,9 +170,7 @@ impl Pipe {
                 s.writer_waiting = true;
                 return Err(PushError::Full(msg));
             }
-            s.pushed += 1;
-            s.pushed_bytes += msg.byte_len() as u64;
-            s.queue.push_back(msg);
+            s.enqueue(msg);
             if s.queue.len() == 1 {
                 s.reader_hook.clone()
             } else {
@@ -170,9 +190,7 @@ impl Pipe {
             if s.reader_closed {
                 return Err(msg);
             }
-            s.pushed += 1;
-            s.pushed_bytes += msg.byte_len() as u64;
-            s.queue.push_back(msg);
+            s.enqueue(msg);
             if s.queue.len() == 1 {
                 s.reader_hook.clone()
             } else {
@@ -204,23 +222,19 @@ impl Pipe {
                 return Err(());
             }
             let was_empty = s.queue.is_empty();
-            let room = if s.hwm == 0 {
-                batch.len()
-            } else {
-                s.hwm.saturating_sub(s.queue.len()).min(batch.len())
-            };
-            let mut bytes = 0u64;
-            s.queue.extend(
-                batch
-                    .drain(..room)
-                    .inspect(|m| bytes += m.byte_len() as u64),
-            );
-            s.pushed += room as u64;
-            s.pushed_bytes += bytes;
+            let mut moved = 0;
+            // An empty pipe takes a message whatever its size, so that one
+            // larger than the byte limit cannot block the pipe for ever.
+            while !batch.is_empty() && (!s.is_full() || s.queue.is_empty()) {
+                if let Some(m) = batch.pop_front() {
+                    s.enqueue(m);
+                    moved += 1;
+                }
+            }
             if !batch.is_empty() {
                 s.writer_waiting = true;
             }
-            if was_empty && room > 0 {
+            if was_empty && moved > 0 {
                 s.reader_hook.clone()
             } else {
                 None
@@ -236,9 +250,12 @@ impl Pipe {
         let (drained, wake) = {
             let mut s = self.lock();
             let n = s.queue.len().min(max);
+            let mut bytes = 0;
             for m in s.queue.drain(..n) {
+                bytes += m.byte_len();
                 sink(m);
             }
+            s.queued_bytes -= bytes;
             let drained = Drained {
                 taken: n,
                 more: !s.queue.is_empty(),
@@ -255,6 +272,7 @@ impl Pipe {
     pub(crate) fn unpop(&self, msgs: &mut VecDeque<Message>) {
         let mut s = self.lock();
         while let Some(m) = msgs.pop_back() {
+            s.queued_bytes += m.byte_len();
             s.queue.push_front(m);
         }
     }
@@ -279,6 +297,7 @@ impl Pipe {
             s.reader_closed = true;
             s.reader_hook = None;
             let q = std::mem::take(&mut s.queue);
+            s.queued_bytes = 0;
             s.writer_waiting = false;
             (q, s.writer_hook.clone())
         };
@@ -354,6 +373,29 @@ mod tests {
         assert!(matches!(pop(&p), (None, false, false)));
         p.try_push(msg(3)).unwrap();
         assert_eq!(c.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn byte_limit_fills_and_wakes_at_half_its_bytes() {
+        let p = Pipe::new(0);
+        p.set_hwm_bytes(100);
+        let (c, h) = counter();
+        p.set_writer(Some(h));
+        let m = |n: usize| Message::from(vec![0u8; n]);
+        let mut batch: VecDeque<Message> = (0..5).map(|_| m(40)).collect();
+        p.push_batch(&mut batch).unwrap();
+        assert_eq!(p.len(), 3, "120 bytes: full at the third 40-byte message");
+        assert_eq!(batch.len(), 2);
+        assert!(!p.has_room());
+        pop(&p);
+        assert_eq!(c.load(Ordering::SeqCst), 0, "80 of 100 bytes: not yet");
+        pop(&p);
+        assert_eq!(c.load(Ordering::SeqCst), 1, "40 of 100 bytes: wake");
+        // An empty pipe takes a message larger than the limit.
+        pop(&p);
+        let mut big: VecDeque<Message> = [m(500), m(1)].into_iter().collect();
+        p.push_batch(&mut big).unwrap();
+        assert_eq!((p.len(), big.len()), (1, 1));
     }
 
     #[test]

@@ -76,6 +76,22 @@ pub enum ProtocolError {
         /// The peer's socket type.
         theirs: SocketType,
     },
+    /// A message has more frames than the `max_frames` option allows
+    /// (SPEC §7).
+    #[error("message of more than {max} frames")]
+    TooManyFrames {
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A message (all its frames) is larger than the `rcvhwm_bytes`
+    /// option allows: it could never be queued (SPEC §7).
+    #[error("message of at least {size} bytes exceeds the per-peer queue limit of {max} bytes")]
+    MessageTooLarge {
+        /// Bytes of the message received so far.
+        size: u64,
+        /// The configured limit.
+        max: u64,
+    },
     /// The peer refused the connection with an ERROR command (SPEC §3.4).
     #[error("the peer refused the connection: {0}")]
     PeerError(String),
