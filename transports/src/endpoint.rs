@@ -301,6 +301,7 @@ impl fmt::Display for Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn host_names() {
@@ -324,5 +325,50 @@ mod tests {
             })
         );
         assert_eq!(e.to_string(), "tcp://*:0");
+    }
+
+    /// Any endpoint the parser can produce.
+    fn any_endpoint() -> impl Strategy<Value = Endpoint> {
+        let host = prop_oneof![
+            Just(TcpHost::Wildcard),
+            any::<IpAddr>().prop_map(TcpHost::Ip),
+            "[a-zA-Z0-9_-]{1,20}(\\.[a-zA-Z0-9_-]{1,20}){0,3}"
+                .prop_filter("an IPv4 literal parses as an IP", |name| {
+                    name.parse::<Ipv4Addr>().is_err()
+                })
+                .prop_map(TcpHost::Name),
+        ];
+        let tcp = (host, any::<u16>()).prop_map(|(host, port)| TcpEndpoint { host, port });
+        let short = |s: &String| s.len() <= MAX_IPC_LEN;
+        prop_oneof![
+            tcp.prop_map(Endpoint::Tcp),
+            "[^\\x00@][^\\x00]{0,60}"
+                .prop_filter("fits sockaddr_un", short)
+                .prop_map(|p| Endpoint::Ipc(IpcEndpoint::Path(PathBuf::from(p)))),
+            ".{1,60}"
+                .prop_filter("fits sockaddr_un", short)
+                .prop_map(|n| Endpoint::Ipc(IpcEndpoint::Abstract(n))),
+            ".{1,60}".prop_map(Endpoint::Inproc),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn display_parse_round_trip(endpoint in any_endpoint()) {
+            let shown = endpoint.to_string();
+            let prefix = format!("{}://", endpoint.scheme());
+            prop_assert!(shown.starts_with(&prefix), "{} lacks {}", shown, prefix);
+            let back: Endpoint = shown.parse().unwrap();
+            prop_assert_eq!(&back, &endpoint);
+            prop_assert_eq!(back.to_string(), shown);
+        }
+
+        #[test]
+        fn parse_never_panics_and_round_trips(text in "(tcp|ipc|inproc|udp|)(://)?[ -~]{0,40}") {
+            if let Ok(endpoint) = text.parse::<Endpoint>() {
+                let back: Endpoint = endpoint.to_string().parse().unwrap();
+                prop_assert_eq!(back, endpoint);
+            }
+        }
     }
 }
