@@ -662,6 +662,23 @@ fn truncated_greeting_then_close() {
 }
 
 #[test]
+fn trickling_peer_hits_handshake_timeout() {
+    // 64 greeting bytes, one every 20 ms, take 1.3 s; the handshake has
+    // 200 ms. Each byte arriving must not restart the clock.
+    let mut h = Harness::server(opts().handshake_ivl(Some(Duration::from_millis(200))));
+    let o = h.bad_peer(|_, raw| {
+        for b in null_greeting() {
+            if raw.try_send(&[b]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    assert_eq!(o.reason, DisconnectReason::HandshakeTimeout);
+    assert!(!o.after_handshake);
+}
+
+#[test]
 fn silent_peer_hits_handshake_timeout() {
     let mut h = Harness::server(opts().handshake_ivl(Some(Duration::from_millis(200))));
     case_handshake_timeout(&mut h);
