@@ -91,6 +91,41 @@ impl State {
     }
 }
 
+/// A pipe locked for pushing ([`Pipe::lock_for_push`]).
+pub(crate) struct PushGuard<'a>(MutexGuard<'a, State>);
+
+impl PushGuard<'_> {
+    /// Whether a push would be taken now (or fail because the reader has
+    /// left). When full, the writer hook runs once there is room again.
+    pub(crate) fn has_room(&mut self) -> bool {
+        let s = &mut self.0;
+        if s.reader_closed || !s.is_full() {
+            return true;
+        }
+        s.writer_waiting = true;
+        false
+    }
+
+    /// Appends a message unless the pipe is full or its reader has left.
+    /// Returns the reader's hook, to run once the lock is released.
+    pub(crate) fn push(&mut self, msg: Message) -> Result<Option<Hook>, PushError> {
+        let s = &mut self.0;
+        if s.reader_closed {
+            return Err(PushError::Closed(msg));
+        }
+        if s.is_full() {
+            s.writer_waiting = true;
+            return Err(PushError::Full(msg));
+        }
+        s.enqueue(msg);
+        Ok(if s.queue.len() == 1 {
+            s.reader_hook.clone()
+        } else {
+            None
+        })
+    }
+}
+
 fn run(hook: Option<Hook>) {
     if let Some(h) = hook {
         h();
@@ -161,24 +196,15 @@ impl Pipe {
 
     /// Appends a message unless the pipe is full or its reader has left.
     pub(crate) fn try_push(&self, msg: Message) -> Result<(), PushError> {
-        let wake = {
-            let mut s = self.lock();
-            if s.reader_closed {
-                return Err(PushError::Closed(msg));
-            }
-            if s.is_full() {
-                s.writer_waiting = true;
-                return Err(PushError::Full(msg));
-            }
-            s.enqueue(msg);
-            if s.queue.len() == 1 {
-                s.reader_hook.clone()
-            } else {
-                None
-            }
-        };
+        let wake = self.lock_for_push().push(msg)?;
         run(wake);
         Ok(())
+    }
+
+    /// Locks the pipe for a writer that checks room in several pipes
+    /// before pushing to all of them (PUB with `xpub_nodrop`).
+    pub(crate) fn lock_for_push(&self) -> PushGuard<'_> {
+        PushGuard(self.lock())
     }
 
     /// Appends a message even when the pipe is at its high-water mark
@@ -199,17 +225,6 @@ impl Pipe {
         };
         run(wake);
         Ok(())
-    }
-
-    /// Whether a push would be taken now (or fail because the reader has
-    /// left). When full, the writer hook runs once there is room again.
-    pub(crate) fn has_room(&self) -> bool {
-        let mut s = self.lock();
-        if s.reader_closed || !s.is_full() {
-            return true;
-        }
-        s.writer_waiting = true;
-        false
     }
 
     /// Moves messages from the front of `batch` into the pipe until it is
@@ -386,7 +401,7 @@ mod tests {
         p.push_batch(&mut batch).unwrap();
         assert_eq!(p.len(), 3, "120 bytes: full at the third 40-byte message");
         assert_eq!(batch.len(), 2);
-        assert!(!p.has_room());
+        assert!(!p.lock_for_push().has_room());
         pop(&p);
         assert_eq!(c.load(Ordering::SeqCst), 0, "80 of 100 bytes: not yet");
         pop(&p);

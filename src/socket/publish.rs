@@ -76,21 +76,11 @@ impl PubHooks {
         }
         let mut gone = Vec::new();
         let mut dropped = 0u64;
+        if core.options.xpub_nodrop {
+            return self.offer_all_or_none(core, msg);
+        }
         {
             let st = lock(&self.state);
-            if core.options.xpub_nodrop {
-                // Only this socket pushes to these pipes, under this lock:
-                // room seen now is still there below.
-                let mut room = true;
-                st.trie.matches(msg.first(), |id| {
-                    if let Some(pipe) = st.pipes.get(&id) {
-                        room &= pipe.has_room();
-                    }
-                });
-                if !room {
-                    return Err((Error::WouldBlock, msg));
-                }
-            }
             st.trie.matches(msg.first(), |id| {
                 if let Some(pipe) = st.pipes.get(&id) {
                     match pipe.try_push(msg.clone()) {
@@ -105,6 +95,43 @@ impl PubHooks {
             core.counters
                 .dropped_hwm
                 .fetch_add(dropped, Ordering::Relaxed);
+        }
+        for id in gone {
+            core.peer_left(id);
+        }
+        Ok(())
+    }
+
+    /// `xpub_nodrop`: every matching peer gets the message, or none does
+    /// (`WouldBlock`: one is at `sndhwm`). The matching pipes are locked
+    /// together (only this socket pushes to them, and only under its state
+    /// lock, so no other thread holds two of them), checked, then filled;
+    /// the readers' hooks run after every lock is released.
+    fn offer_all_or_none(&self, core: &SocketCore, msg: Message) -> Result<(), (Error, Message)> {
+        let mut hooks = Vec::new();
+        let mut gone = Vec::new();
+        {
+            let st = lock(&self.state);
+            let mut guards = Vec::new();
+            st.trie.matches(msg.first(), |id| {
+                if let Some(pipe) = st.pipes.get(&id) {
+                    guards.push((id, pipe.lock_for_push()));
+                }
+            });
+            if guards.iter_mut().any(|(_, g)| !g.has_room()) {
+                return Err((Error::WouldBlock, msg));
+            }
+            for (id, g) in &mut guards {
+                match g.push(msg.clone()) {
+                    Ok(hook) => hooks.extend(hook),
+                    Err(PushError::Closed(_)) => gone.push(*id),
+                    // Checked above, under the same locks.
+                    Err(PushError::Full(_)) => {}
+                }
+            }
+        }
+        for h in hooks {
+            h();
         }
         for id in gone {
             core.peer_left(id);
