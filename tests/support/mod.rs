@@ -2,6 +2,7 @@
 //! transport, monitor waits, test payloads.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod payloads;
 
 use oxmq::{Monitor, SocketEvent};
