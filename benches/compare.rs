@@ -71,6 +71,9 @@ enum Kind {
     /// One XPUB to N SUBs (`pubsub_thr`, one process): aggregate msg/s
     /// received.
     PubSub(usize),
+    /// One XPUB to one SUB subscribed to K topics, messages spread over
+    /// them (`pubsub_thr --subscriptions K`): the matching benchmark.
+    Matching(usize),
     /// 10 PUSH peers into one PULL.
     FanIn,
 }
@@ -167,6 +170,17 @@ fn workloads(scale: f64) -> Vec<Workload> {
                 libs: vec![Lib::Oxmq, Lib::Libzmq],
             });
         }
+    }
+    for k in [10usize, 10_000] {
+        v.push(Workload {
+            id: format!("match-tcp-{k}"),
+            title: format!("PUB → 1 SUB tcp 32 B, {k} subscriptions"),
+            kind: Kind::Matching(k),
+            transport: "tcp",
+            size: 32,
+            count: n(1_000_000),
+            libs: vec![Lib::Oxmq, Lib::Libzmq],
+        });
     }
     for transport in ["tcp", "ipc", "inproc"] {
         let libs = if transport == "inproc" {
@@ -305,6 +319,10 @@ impl Runner {
             a.push("--peers".into());
             a.push(peers.to_string());
         }
+        if let Kind::Matching(k) = w.kind {
+            a.push("--subscriptions".into());
+            a.push(k.to_string());
+        }
         a
     }
 
@@ -329,7 +347,7 @@ impl Runner {
         let extra = Self::extra_args(lib, w);
         let size = w.size.to_string();
         let count = w.count.to_string();
-        if let Kind::PubSub(_) = w.kind {
+        if let Kind::PubSub(_) | Kind::Matching(_) = w.kind {
             let ep = if w.transport == "inproc" {
                 "inproc".to_string()
             } else {

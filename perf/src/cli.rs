@@ -9,7 +9,8 @@
 //!   inproc_thr <message-size> <message-count>
 //!   inproc_lat <message-size> <roundtrip-count>
 //!   pubsub_thr <tcp://...|inproc> <message-size> <message-count>
-//!              one process: XPUB to --peers N SUB threads (oxmq, libzmq)
+//!              one process: XPUB to --peers N SUB threads (oxmq, libzmq),
+//!              each subscribed to --subscriptions K topics (default 1: all)
 //! options:
 //!   --pattern push-pull|client-server|req-rep
 //!   --peers N        remote_thr: N sending sockets sharing the count (fan-in);
@@ -61,7 +62,7 @@ const TOOLS: [&str; 7] = [
 ];
 
 const OPTIONS: &str =
-    "options: --pattern push-pull|client-server|req-rep  --peers N  --announce  --timeout-ms MS";
+    "options: --pattern push-pull|client-server|req-rep  --peers N  --subscriptions K  --announce  --timeout-ms MS";
 
 fn usage(prog: &str) -> String {
     format!(
@@ -124,6 +125,14 @@ fn parse(tool: &str, args: &[String]) -> Result<Parsed, String> {
             "--peers" => {
                 let v = it.next().ok_or("--peers needs a value")?;
                 cfg.peers = v.parse().map_err(|_| format!("bad --peers {v}"))?;
+            }
+            "--subscriptions" => {
+                let v = it.next().ok_or("--subscriptions needs a value")?;
+                cfg.subscriptions = v
+                    .parse()
+                    .ok()
+                    .filter(|&k: &usize| (1..=99_999).contains(&k))
+                    .ok_or(format!("bad --subscriptions {v} (1..=99999)"))?;
             }
             "--timeout-ms" => {
                 let v = it.next().ok_or("--timeout-ms needs a value")?;

@@ -93,6 +93,9 @@ pub struct Config {
     /// which share `count` between them; the raw floor's local side also
     /// needs it (one stream per peer). 1 by default.
     pub peers: usize,
+    /// `pubsub_thr`: distinct topics each subscriber subscribes to (1: the
+    /// empty prefix, everything).
+    pub subscriptions: usize,
     /// Hang guard for tests: bounds every wait (receive, send, linger).
     /// `None` (the tools' default, as libzmq's) waits for ever.
     pub timeout: Option<Duration>,
@@ -107,6 +110,7 @@ impl Config {
             count,
             pattern: None,
             peers: 1,
+            subscriptions: 1,
             timeout: None,
         }
     }

@@ -10,6 +10,12 @@
 //! cancellation of the last subscriber arrives (an end marker can be
 //! dropped at a full queue like any message).
 //!
+//! With `--subscriptions K` > 1, each subscriber subscribes to K topics
+//! `t00000`, `t00001`, ... and message i starts with topic i mod K, so
+//! the publisher matches every message against K subscriptions per
+//! subscriber (the matching benchmark); the end marker is then the bare
+//! topic `t00000` (any message not of the test size ends a subscriber).
+//!
 //! The result is the aggregate: messages received by all subscribers over
 //! the time from the first message any of them received to the last.
 //! The publisher runs with `XPUB_NODROP` (oxmq: `xpub_nodrop`): at a
@@ -18,7 +24,7 @@
 //! figure is the lossless fan-out rate; `received:` says how many of
 //! count × N arrived (all of them).
 
-use crate::{check_size, inproc_name, Config, PerfResult, ThrResult};
+use crate::{inproc_name, Config, PerfResult, ThrResult};
 use std::time::{Duration, Instant};
 
 /// What one subscriber saw.
@@ -76,6 +82,38 @@ fn bind_endpoint(cfg: &Config, tag: &str) -> String {
 
 const END_EVERY: Duration = Duration::from_millis(1);
 
+/// The topics a subscriber subscribes to: the empty prefix, or K topics.
+fn topics(k: usize) -> Vec<Vec<u8>> {
+    if k <= 1 {
+        vec![Vec::new()]
+    } else {
+        (0..k).map(|i| format!("t{i:05}").into_bytes()).collect()
+    }
+}
+
+/// One payload per topic, `size` bytes starting with the topic, each a
+/// static buffer sent by reference (as `static_payload`: no reference
+/// count per message).
+fn payloads(cfg: &Config) -> PerfResult<Vec<bytes::Bytes>> {
+    let ts = topics(cfg.subscriptions);
+    if cfg.subscriptions > 1 && cfg.size < 6 {
+        return Err("--subscriptions needs a message size of at least 6".into());
+    }
+    Ok(ts
+        .iter()
+        .map(|t| {
+            let mut p = vec![0u8; cfg.size];
+            p[..t.len()].copy_from_slice(t);
+            bytes::Bytes::from_static(Box::leak(p.into_boxed_slice()))
+        })
+        .collect())
+}
+
+/// Whether `m` is the cancel of the first topic: the last subscriber left.
+fn last_cancel(m: &[u8], first_topic: &[u8]) -> bool {
+    m.first() == Some(&0) && &m[1..] == first_topic
+}
+
 /// oxmq: XPUB (verbose) to N SUB threads.
 pub fn oxmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
     use oxmq::{SocketOptions, Sub, XPub};
@@ -90,41 +128,48 @@ pub fn oxmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
     let subs: Vec<_> = (0..n)
         .map(|_| {
             let (ep, size, sub_opts) = (ep.clone(), cfg.size, opts());
+            let ts = topics(cfg.subscriptions);
             std::thread::spawn(move || -> PerfResult<SubStat> {
                 let sub = Sub::with_options(sub_opts);
                 sub.connect(&ep)?;
-                sub.subscribe(b"")?;
+                for t in &ts {
+                    sub.subscribe(t)?;
+                }
                 let mut st = SubStat::default();
                 loop {
                     let len = sub.blocking_recv()?.byte_len();
-                    if len == 0 {
+                    if len != size {
                         st.ended();
                         break;
                     }
-                    check_size(len, size)?;
                     st.saw();
                 }
-                sub.unsubscribe(b"")?;
+                // The first topic last: its cancel tells the publisher.
+                for t in ts.iter().skip(1).chain(ts.first()) {
+                    sub.unsubscribe(t)?;
+                }
                 sub.blocking_close();
                 Ok(st)
             })
         })
         .collect();
     let mut subscribed = 0;
-    while subscribed < n {
+    while subscribed < n * cfg.subscriptions {
         if xpub.blocking_recv()?.first().first() == Some(&1) {
             subscribed += 1;
         }
     }
-    let payload = crate::static_payload(cfg.size);
-    for _ in 0..cfg.count {
-        xpub.blocking_send(payload.clone())?;
+    let payloads = payloads(cfg)?;
+    let k = payloads.len();
+    for i in 0..cfg.count as usize {
+        xpub.blocking_send(payloads[i % k].clone())?;
     }
+    let end = bytes::Bytes::from(topics(cfg.subscriptions).swap_remove(0));
     let deadline = cfg.timeout.map(|t| Instant::now() + t);
     loop {
-        xpub.blocking_send(bytes::Bytes::new())?;
+        xpub.blocking_send(end.clone())?;
         std::thread::sleep(END_EVERY);
-        if matches!(xpub.try_recv(), Ok(m) if m.first().first() == Some(&0)) {
+        if matches!(xpub.try_recv(), Ok(m) if last_cancel(m.first(), &end)) {
             break;
         }
         if deadline.is_some_and(|d| Instant::now() > d) {
@@ -143,6 +188,8 @@ pub fn libzmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
     let xpub = ctx.socket(SocketKind::XPub)?;
     xpub.set_int(opt::XPUB_VERBOSE, 1)?;
     xpub.set_int(opt::XPUB_NODROP, 1)?;
+    // The subscriptions' direction (SUB → XPUB): no limit, none dropped.
+    xpub.set_int(opt::RCVHWM, 0)?;
     let timeout_ms = cfg
         .timeout
         .map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
@@ -158,24 +205,31 @@ pub fn libzmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
     let subs: Vec<_> = (0..n)
         .map(|_| {
             let (ep, size, ctx) = (ep.clone(), cfg.size, ctx.clone());
+            let ts = topics(cfg.subscriptions);
             std::thread::spawn(move || -> PerfResult<SubStat> {
                 let sub = ctx.socket(SocketKind::Sub)?;
                 sub.set_rcvtimeo_ms(timeout_ms)?;
                 sub.set_linger_ms(timeout_ms)?;
+                // libzmq drops subscriptions beyond the SUB's send HWM:
+                // no limit, so that all K arrive.
+                sub.set_int(opt::SNDHWM, 0)?;
                 sub.connect(&ep)?;
-                sub.set_bytes(opt::SUBSCRIBE, b"")?;
+                for t in &ts {
+                    sub.set_bytes(opt::SUBSCRIBE, t)?;
+                }
                 let mut st = SubStat::default();
                 let mut empty: [u8; 0] = [];
                 loop {
                     let len = sub.recv_into(&mut empty)?;
-                    if len == 0 {
+                    if len != size {
                         st.ended();
                         break;
                     }
-                    check_size(len, size)?;
                     st.saw();
                 }
-                sub.set_bytes(opt::UNSUBSCRIBE, b"")?;
+                for t in ts.iter().skip(1).chain(ts.first()) {
+                    sub.set_bytes(opt::UNSUBSCRIBE, t)?;
+                }
                 drop(sub);
                 Ok(st)
             })
@@ -183,21 +237,23 @@ pub fn libzmq(cfg: &Config) -> PerfResult<(ThrResult, u64)> {
         .collect();
     let mut subscribed = 0;
     xpub.set_rcvtimeo_ms(timeout_ms)?;
-    while subscribed < n {
+    while subscribed < n * cfg.subscriptions {
         if xpub.recv()?.0.first() == Some(&1) {
             subscribed += 1;
         }
     }
     xpub.set_rcvtimeo_ms(0)?;
-    let payload = vec![0u8; cfg.size];
-    for _ in 0..cfg.count {
-        xpub.send(&payload, false)?;
+    let payloads = payloads(cfg)?;
+    let k = payloads.len();
+    for i in 0..cfg.count as usize {
+        xpub.send(&payloads[i % k], false)?;
     }
+    let end = topics(cfg.subscriptions).swap_remove(0);
     let deadline = cfg.timeout.map(|t| Instant::now() + t);
     loop {
-        xpub.send(&[], false)?;
+        xpub.send(&end, false)?;
         std::thread::sleep(END_EVERY);
-        if matches!(xpub.recv(), Ok((m, _)) if m.first() == Some(&0)) {
+        if matches!(xpub.recv(), Ok((m, _)) if last_cancel(&m, &end)) {
             break;
         }
         if deadline.is_some_and(|d| Instant::now() > d) {
