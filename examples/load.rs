@@ -11,7 +11,9 @@
 //! clients the same way: a pool of up to 16 threads, each owning a share
 //! of the clients; per round a thread sends one request on each of its
 //! clients, then takes each client's reply in turn (blocking receives).
-//! The server side is one thread echoing.
+//! The server side is one thread echoing. The thread count is taken once
+//! every client has connected (client threads, echo thread, main thread and
+//! the library's own threads).
 //!
 //! RSS per connection is `(peak - baseline) / clients`, where the baseline
 //! is the peak RSS once the SERVER is bound (I/O threads started) and
@@ -135,8 +137,9 @@ impl Outcome {
 }
 
 /// Runs the clients: `each(thread_share)` builds a thread's clients and
-/// runs them. Returns (connect time, total wall time).
-fn run_threads<F>(clients: usize, each: F) -> (Duration, Duration)
+/// runs them. Returns (connect time, total wall time, threads in the
+/// process once every client has connected).
+fn run_threads<F>(clients: usize, each: F) -> (Duration, Duration, u64)
 where
     F: Fn(std::ops::Range<usize>, &Barrier) + Send + Sync + 'static,
 {
@@ -154,10 +157,11 @@ where
         .collect();
     connected.wait();
     let connect = start.elapsed();
+    let threads = status_field("Threads");
     for h in handles {
         h.join().expect("client thread");
     }
-    (connect, start.elapsed())
+    (connect, start.elapsed(), threads)
 }
 
 fn side_oxmq(clients: usize, requests: u32) -> Outcome {
@@ -190,7 +194,7 @@ fn side_oxmq(clients: usize, requests: u32) -> Outcome {
     let bad = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let (b, e) = (bad.clone(), errors.clone());
-    let (connect, wall) = run_threads(clients, move |range, connected| {
+    let (connect, wall, threads) = run_threads(clients, move |range, connected| {
         let socks: Vec<(u32, Client)> = range
             .map(|i| {
                 let c = Client::with_options(opts.clone());
@@ -228,7 +232,6 @@ fn side_oxmq(clients: usize, requests: u32) -> Outcome {
     });
     // Sampled before the server thread is joined: all sockets still exist.
     let peak_kib = status_field("VmHWM");
-    let threads = status_field("Threads");
     echo.join().expect("server thread");
     Outcome {
         connect,
@@ -276,7 +279,7 @@ fn side_libzmq(clients: usize, requests: u32) -> Outcome {
     let bad = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let (b, e) = (bad.clone(), errors.clone());
-    let (connect, wall) = run_threads(clients, move |range, connected| {
+    let (connect, wall, threads) = run_threads(clients, move |range, connected| {
         let socks: Vec<(u32, oxmq_interop::Socket)> = range
             .map(|i| {
                 let ctx = &contexts[i / LIBZMQ_SOCKETS_PER_CONTEXT];
@@ -315,7 +318,6 @@ fn side_libzmq(clients: usize, requests: u32) -> Outcome {
         drop(socks);
     });
     let peak_kib = status_field("VmHWM");
-    let threads = status_field("Threads");
     echo.join().expect("server thread");
     Outcome {
         connect,
