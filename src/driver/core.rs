@@ -322,6 +322,11 @@ impl SocketCore {
             if let (Some(core), Some(pipe)) = (me.upgrade(), pipe.upgrade()) {
                 if takes_input {
                     core.hand_input(id, &pipe);
+                } else if pipe.is_done() {
+                    // The peer left with nothing unread: remove it now,
+                    // not at the next receive, which a socket that never
+                    // receives (PUSH, or an idle PULL) would never make.
+                    core.peer_left(id);
                 } else {
                     core.schedule(id, pipe);
                 }

@@ -131,7 +131,7 @@ mod imp {
                 })
                 .as_ref()?;
             if scratch.is_empty() {
-                scratch.resize(SCRATCH, 0);
+                *scratch = vec![0; SCRATCH];
             }
             let deadline = timeout.map(|t| Instant::now() + t);
             loop {

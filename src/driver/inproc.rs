@@ -167,6 +167,18 @@ pub(crate) async fn connect_loop(core: Arc<SocketCore>, name: String, offer: Inp
         let from_binder = offer.from_binder.clone();
         to_binder.reopen();
         from_binder.reopen();
+        if core.is_closed() {
+            // close() ran before this (re)offer and closed these ends;
+            // reopening undid that. Close them again, so the binder sees
+            // us leave once it has read what we sent, and offer only if
+            // something is left to deliver (SPEC §6.5). Checked after the
+            // reopen: close() sets the flag before closing the pipes.
+            to_binder.close_writer();
+            from_binder.close_reader();
+            if to_binder.len() == 0 {
+                return;
+            }
+        }
         guard.id = match REGISTRY.connect(&name, offer.clone()) {
             Delivery::Delivered => None,
             Delivery::Pending(id) => Some(id),

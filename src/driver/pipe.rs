@@ -330,6 +330,12 @@ impl Pipe {
         s.writer_closed = false;
     }
 
+    /// Whether the writer has left and nothing is queued.
+    pub(crate) fn is_done(&self) -> bool {
+        let s = self.lock();
+        s.writer_closed && s.queue.is_empty()
+    }
+
     /// Whether the reader has left.
     pub(crate) fn is_reader_closed(&self) -> bool {
         self.lock().reader_closed
