@@ -28,7 +28,7 @@ use oxmq_interop::{Context, Socket as ZSocket, SocketKind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
-use support::payloads::{frames_for, payload, SIZES};
+use support::payloads::{check_bytes, check_frames, frames_for, payload, SIZES};
 
 /// Messages each way in every case.
 const COUNT: usize = 1000;
@@ -54,34 +54,6 @@ enum Transport {
 /// The single frame of message `i` on a CLIENT/SERVER stream.
 fn single_for(i: usize, stream: u8) -> Vec<u8> {
     payload(i, stream, 0, SIZES[i % SIZES.len()])
-}
-
-/// Byte-for-byte comparison that reports where, without dumping megabytes.
-fn check_bytes(ctx: &str, i: usize, frame: usize, got: &[u8], want: &[u8]) {
-    if got != want {
-        let first_diff = got.iter().zip(want).position(|(a, b)| a != b);
-        panic!(
-            "{ctx}: message {i} frame {frame}: got {} bytes, want {}; first differing byte at \
-             {first_diff:?}; got starts {:02x?}, want starts {:02x?}",
-            got.len(),
-            want.len(),
-            &got[..got.len().min(8)],
-            &want[..want.len().min(8)],
-        );
-    }
-}
-
-fn check_frames<F: AsRef<[u8]>>(ctx: &str, i: usize, got: &[F], want: &[Vec<u8>]) {
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "{ctx}: message {i}: frame count (got {}, want {})",
-        got.len(),
-        want.len()
-    );
-    for (f, (g, w)) in got.iter().zip(want).enumerate() {
-        check_bytes(ctx, i, f, g.as_ref(), w);
-    }
 }
 
 // ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ use bytes::Bytes;
 use oxmq::{Dealer, Error, Message, Pair, Pub, Rep, Req, Router, SocketOptions, Sub, XPub, XSub};
 use oxmq_interop::{opt, Context, Socket as ZSocket, SocketKind};
 use std::time::{Duration, Instant};
-use support::payloads::{frames_for, payload, SIZES};
+use support::payloads::{check_frames, frames_for, payload, SIZES};
 
 /// Hang guard for every blocking wait.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,31 +64,6 @@ enum Transport {
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// Byte-for-byte comparison of a message's frames that reports where.
-fn check_frames<G: AsRef<[u8]>>(ctx: &str, i: usize, got: &[G], want: &[Vec<u8>]) {
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "{ctx}: message {i}: frame count (got {}, want {})",
-        got.len(),
-        want.len()
-    );
-    for (f, (g, w)) in got.iter().zip(want).enumerate() {
-        let g = g.as_ref();
-        if g != w.as_slice() {
-            let first_diff = g.iter().zip(w).position(|(a, b)| a != b);
-            panic!(
-                "{ctx}: message {i} frame {f}: got {} bytes, want {}; first differing byte at \
-                 {first_diff:?}; got starts {:02x?}, want starts {:02x?}",
-                g.len(),
-                w.len(),
-                &g[..g.len().min(16)],
-                &w[..w.len().min(16)],
-            );
-        }
-    }
-}
 
 fn to_msg(frames: &[Vec<u8>]) -> Message {
     Message::from_frames(frames.iter().map(|f| Bytes::copy_from_slice(f)).collect())

@@ -30,7 +30,7 @@ use bytes::Bytes;
 use oxmq::{Dealer, Message, Pub, Rep, Req, Router, SocketOptions, Sub, XPub, XSub};
 use std::future::Future;
 use std::time::{Duration, Instant};
-use support::payloads::{self, payload, SIZES};
+use support::payloads::{check_frames, frames_bytes as frames_for, payload, SIZES};
 use zeromq::{
     DealerSocket, PubSocket, RepSocket, ReqSocket, RouterSocket, Socket, SocketEvent, SocketRecv,
     SocketSend, SubSocket, XPubSocket, XSubSocket, ZmqMessage,
@@ -60,38 +60,6 @@ enum Transport {
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// The frames of message `i` (see `support::payloads::frames_for`).
-fn frames_for(i: usize, stream: u8) -> Vec<Bytes> {
-    payloads::frames_for(i, stream)
-        .into_iter()
-        .map(Bytes::from)
-        .collect()
-}
-
-/// Byte-for-byte comparison of a message's frames that reports where.
-fn check_frames(ctx: &str, i: usize, got: &[Bytes], want: &[Bytes]) {
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "{ctx}: message {i}: frame count (got {}, want {})",
-        got.len(),
-        want.len()
-    );
-    for (f, (g, w)) in got.iter().zip(want).enumerate() {
-        if g != w {
-            let first_diff = g.iter().zip(w.iter()).position(|(a, b)| a != b);
-            panic!(
-                "{ctx}: message {i} frame {f}: got {} bytes, want {}; first differing byte at \
-                 {first_diff:?}; got starts {:02x?}, want starts {:02x?}",
-                g.len(),
-                w.len(),
-                &g[..g.len().min(16)],
-                &w[..w.len().min(16)],
-            );
-        }
-    }
-}
 
 fn zmsg(frames: &[Bytes]) -> ZmqMessage {
     ZmqMessage::try_from(frames.to_vec()).expect("non-empty message")

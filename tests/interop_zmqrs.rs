@@ -11,12 +11,11 @@
 
 mod support;
 
-use bytes::Bytes;
 use oxmq::{Message, Pull, Push, SocketOptions};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use support::payloads;
+use support::payloads::{check_frames, frames_bytes as frames_for};
 use tokio::task::JoinHandle;
 use zeromq::{PullSocket, PushSocket, Socket, SocketEvent, SocketRecv, SocketSend, ZmqMessage};
 
@@ -37,38 +36,6 @@ enum Transport {
 
 // ---------------------------------------------------------------------------
 // Payloads
-
-/// The frames of message `i` (see `support::payloads::frames_for`).
-fn frames_for(i: usize, stream: u8) -> Vec<Bytes> {
-    payloads::frames_for(i, stream)
-        .into_iter()
-        .map(Bytes::from)
-        .collect()
-}
-
-/// Byte-for-byte comparison that reports where, without dumping megabytes.
-fn check_frames(ctx: &str, i: usize, got: &[Bytes], want: &[Bytes]) {
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "{ctx}: message {i}: frame count (got {}, want {})",
-        got.len(),
-        want.len()
-    );
-    for (f, (g, w)) in got.iter().zip(want).enumerate() {
-        if g != w {
-            let first_diff = g.iter().zip(w.iter()).position(|(a, b)| a != b);
-            panic!(
-                "{ctx}: message {i} frame {f}: got {} bytes, want {}; first differing byte at \
-                 {first_diff:?}; got starts {:02x?}, want starts {:02x?}",
-                g.len(),
-                w.len(),
-                &g[..g.len().min(8)],
-                &w[..w.len().min(8)],
-            );
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Helpers

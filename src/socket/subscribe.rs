@@ -6,7 +6,7 @@ use crate::driver::{blocking, socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
-use crate::pattern::{RoutingId, SubscriptionCounts};
+use crate::pattern::{IdMap, RoutingId, SubscriptionCounts};
 use crate::socket::publish::{as_subscription, subscription_message};
 use crate::zmtp::SocketType;
 use bytes::Bytes;
@@ -24,6 +24,11 @@ struct SubState {
     subs: SubscriptionCounts,
     /// Peers that had a connection already (a later one is a reconnection).
     seen: HashSet<RoutingId>,
+    /// Every attached peer's outbound pipe, recorded under this lock when
+    /// it was given the subscriptions so far: a change is sent to exactly
+    /// the peers that have the state before it, so none gets a
+    /// subscription twice.
+    pipes: IdMap<Arc<Pipe>>,
 }
 
 /// The state SUB and XSUB share with the driver: their own subscriptions,
@@ -63,10 +68,8 @@ impl SubHooks {
         self.all.store(st.subs.count(b"") > 0, Ordering::Relaxed);
         if tell {
             let msg = subscription_message(subscribe, topic);
-            for id in core.peer_ids() {
-                if let Some(out) = core.out_pipe(id) {
-                    let _ = out.push_force(msg.clone());
-                }
+            for out in st.pipes.values() {
+                let _ = out.push_force(msg.clone());
             }
         }
         Ok(())
@@ -125,8 +128,10 @@ impl SubHooks {
 }
 
 impl Hooks for SubHooks {
-    fn attached(&self, _core: &SocketCore, _id: RoutingId, out: &Arc<Pipe>) {
-        push_all(&lock(&self.state).subs, out);
+    fn attached(&self, _core: &SocketCore, id: RoutingId, out: &Arc<Pipe>) {
+        let mut st = lock(&self.state);
+        push_all(&st.subs, out);
+        st.pipes.insert(id, out.clone());
     }
 
     fn connected(&self, core: &SocketCore, id: RoutingId, _identity: Option<&Bytes>) -> bool {
@@ -143,7 +148,9 @@ impl Hooks for SubHooks {
     }
 
     fn detached(&self, _core: &SocketCore, id: RoutingId) {
-        lock(&self.state).seen.remove(&id);
+        let mut st = lock(&self.state);
+        st.seen.remove(&id);
+        st.pipes.remove(&id);
     }
 }
 

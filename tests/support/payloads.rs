@@ -49,3 +49,41 @@ pub fn frames_for(i: usize, stream: u8) -> Vec<Vec<u8>> {
         vec![first]
     }
 }
+
+/// [`frames_for`] as `Bytes`.
+pub fn frames_bytes(i: usize, stream: u8) -> Vec<bytes::Bytes> {
+    frames_for(i, stream)
+        .into_iter()
+        .map(bytes::Bytes::from)
+        .collect()
+}
+
+/// Byte-for-byte comparison of one frame that reports where it differs,
+/// without dumping megabytes.
+pub fn check_bytes(ctx: &str, i: usize, frame: usize, got: &[u8], want: &[u8]) {
+    if got != want {
+        let first_diff = got.iter().zip(want).position(|(a, b)| a != b);
+        panic!(
+            "{ctx}: message {i} frame {frame}: got {} bytes, want {}; first differing byte at \
+             {first_diff:?}; got starts {:02x?}, want starts {:02x?}",
+            got.len(),
+            want.len(),
+            &got[..got.len().min(16)],
+            &want[..want.len().min(16)],
+        );
+    }
+}
+
+/// [`check_bytes`] for every frame of a message, and its frame count.
+pub fn check_frames<G: AsRef<[u8]>, W: AsRef<[u8]>>(ctx: &str, i: usize, got: &[G], want: &[W]) {
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{ctx}: message {i}: frame count (got {}, want {})",
+        got.len(),
+        want.len()
+    );
+    for (f, (g, w)) in got.iter().zip(want).enumerate() {
+        check_bytes(ctx, i, f, g.as_ref(), w.as_ref());
+    }
+}
