@@ -226,6 +226,52 @@ impl Hooks for PubHooks {
     }
 }
 
+/// The constructor and the three send forms, the same for PUB and XPUB.
+macro_rules! publisher_methods {
+    ($name:ident, $xpub:expr) => {
+        impl $name {
+            /// Creates the socket with the given options (SPEC §7).
+            pub fn with_options(options: SocketOptions) -> Self {
+                let hooks = Arc::new(PubHooks::new($xpub));
+                $name {
+                    base: SocketBase::with_hooks(SocketType::$name, options, hooks.clone()),
+                    hooks,
+                }
+            }
+
+            /// Publishes a message (one or more frames; matching uses the
+            /// first) (SPEC §5.5). Completes at once, unless `xpub_nodrop`
+            /// makes it wait for room (cancel-safe). Errors:
+            /// [`Error::Closed`].
+            pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
+                let core = &self.base.core;
+                if !core.options.xpub_nodrop {
+                    return self.try_send(msg);
+                }
+                core.send_with(msg.into(), |c, m| self.hooks.offer(c, m))
+                    .await
+            }
+
+            /// Publishes without waiting: same as [`send`](Self::send).
+            /// Fails with `WouldBlock` only with `xpub_nodrop`, when a
+            /// matching subscriber is at `sndhwm`.
+            pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+                self.hooks.publish(&self.base.core, msg.into())
+            }
+
+            /// Same as [`try_send`](Self::try_send), except that with
+            /// `xpub_nodrop` it waits (at most `sndtimeo`) for room.
+            pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
+                let core = &self.base.core;
+                if !core.options.xpub_nodrop {
+                    return self.try_send(msg);
+                }
+                core.blocking_send_with(msg.into(), |c, m| self.hooks.offer(c, m))
+            }
+        }
+    };
+}
+
 /// A PUB socket (RFC 29, SPEC §5.5): sends each message to every
 /// subscriber with a subscription that is a prefix of the message's first
 /// frame. A subscriber whose queue is at `sndhwm` misses the message
@@ -261,45 +307,7 @@ pub struct Pub {
 
 socket_common!(Pub, SocketType::Pub, custom_constructor);
 
-impl Pub {
-    /// Creates the socket with the given options (SPEC §7).
-    pub fn with_options(options: SocketOptions) -> Self {
-        let hooks = Arc::new(PubHooks::new(false));
-        Pub {
-            base: SocketBase::with_hooks(SocketType::Pub, options, hooks.clone()),
-            hooks,
-        }
-    }
-
-    /// Publishes a message (one or more frames; matching uses the first)
-    /// (SPEC §5.5). Completes at once, unless `xpub_nodrop` makes it wait
-    /// for room (cancel-safe). Errors: [`Error::Closed`].
-    pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        if !core.options.xpub_nodrop {
-            return self.try_send(msg);
-        }
-        core.send_with(msg.into(), |c, m| self.hooks.offer(c, m))
-            .await
-    }
-
-    /// Publishes without waiting (PUB never waits): same as
-    /// [`send`](Self::send). Fails with `WouldBlock` only with
-    /// `xpub_nodrop`, when a matching subscriber is at `sndhwm`.
-    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.hooks.publish(&self.base.core, msg.into())
-    }
-
-    /// Same as [`try_send`](Self::try_send), except that with
-    /// `xpub_nodrop` it waits (at most `sndtimeo`) for room.
-    pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        if !core.options.xpub_nodrop {
-            return self.try_send(msg);
-        }
-        core.blocking_send_with(msg.into(), |c, m| self.hooks.offer(c, m))
-    }
-}
+publisher_methods!(Pub, false);
 
 /// An XPUB socket (RFC 29, SPEC §5.5): a PUB that also hands the
 /// application its subscribers' subscriptions (`\x01topic`) and cancels
@@ -316,43 +324,9 @@ pub struct XPub {
 
 socket_common!(XPub, SocketType::XPub, custom_constructor);
 
+publisher_methods!(XPub, true);
+
 impl XPub {
-    /// Creates the socket with the given options (SPEC §7).
-    pub fn with_options(options: SocketOptions) -> Self {
-        let hooks = Arc::new(PubHooks::new(true));
-        XPub {
-            base: SocketBase::with_hooks(SocketType::XPub, options, hooks.clone()),
-            hooks,
-        }
-    }
-
-    /// Publishes a message, as [`Pub::send`] (SPEC §5.5). Completes at once unless `xpub_nodrop`.
-    pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        if !core.options.xpub_nodrop {
-            return self.try_send(msg);
-        }
-        core.send_with(msg.into(), |c, m| self.hooks.offer(c, m))
-            .await
-    }
-
-    /// Publishes without waiting (XPUB never waits unless `xpub_nodrop`): same as
-    /// [`send`](Self::send). Fails with `WouldBlock` only with
-    /// `xpub_nodrop`, when a matching subscriber is at `sndhwm`.
-    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.hooks.publish(&self.base.core, msg.into())
-    }
-
-    /// Same as [`try_send`](Self::try_send), except that with
-    /// `xpub_nodrop` it waits (at most `sndtimeo`) for room.
-    pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        if !core.options.xpub_nodrop {
-            return self.try_send(msg);
-        }
-        core.blocking_send_with(msg.into(), |c, m| self.hooks.offer(c, m))
-    }
-
     /// Receives the next subscription, cancel or other message from a
     /// subscriber (SPEC §5.5). Cancel-safe. Errors: `Closed`.
     pub async fn recv(&self) -> Result<Message> {
