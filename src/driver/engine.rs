@@ -213,6 +213,7 @@ pub(crate) async fn run(
             decoder: FrameDecoder::new(core.options.maxmsgsize),
             chunk: READ_CHUNK,
             parts: Vec::new(),
+            parts_bytes: 0,
             batch: VecDeque::new(),
             end: None,
         }),
@@ -509,6 +510,8 @@ struct ReadState {
     chunk: usize,
     /// Frames of a multipart message still arriving.
     parts: Vec<Bytes>,
+    /// Bytes in `parts` (checked against `rcvhwm_bytes`).
+    parts_bytes: usize,
     /// Decoded messages the inbound pipe had no room for yet.
     batch: VecDeque<Message>,
     /// How the connection ended; reported once `batch` is handed over.
@@ -595,7 +598,7 @@ impl ReadState {
             }
         }
         if o.rcvhwm_bytes != 0 {
-            let size = self.parts.iter().map(Bytes::len).sum::<usize>() + frame_len;
+            let size = self.parts_bytes + frame_len;
             if size > o.rcvhwm_bytes {
                 return Err(ProtocolError::MessageTooLarge {
                     size: size as u64,
@@ -675,6 +678,7 @@ impl ReadState {
                 break;
             }
             if frame.more {
+                self.parts_bytes += frame.body.len();
                 self.parts.push(frame.body);
                 continue;
             }
@@ -682,6 +686,7 @@ impl ReadState {
                 Message::from(frame.body)
             } else {
                 self.parts.push(frame.body);
+                self.parts_bytes = 0;
                 Message::from_frames(std::mem::take(&mut self.parts))
             };
             if rs.single_frame && msg.len() > 1 {
