@@ -1,9 +1,10 @@
 //! # oxmq
 //!
 //! ZeroMQ-compatible messaging in Rust: message-oriented sockets (CLIENT,
-//! SERVER, PUSH, PULL) over interchangeable `tcp://`, `ipc://` and
-//! `inproc://` transports, speaking ZMTP 3.1 on the wire so they talk to
-//! libzmq, pyzmq, zmq.rs and JeroMQ peers.
+//! SERVER, PUSH, PULL, PUB, SUB, XPUB, XSUB, REQ, REP, DEALER, ROUTER,
+//! PAIR, and a [`proxy`] between them) over interchangeable `tcp://`,
+//! `ipc://` and `inproc://` transports, speaking ZMTP 3.1 on the wire so
+//! they talk to libzmq, pyzmq, zmq.rs and JeroMQ peers (SPEC §1).
 //!
 //! Every socket is `Send + Sync` and offers three forms of each call:
 //! `async` (any executor), `blocking_*` (plain threads, with the
