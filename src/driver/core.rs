@@ -18,16 +18,18 @@ use oxmq_transports::{Endpoint, Listener};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use tokio::task::AbortHandle;
 
 /// Most messages a receiver takes from one peer per turn (SPEC §5.2).
 const RECV_TURN: usize = 64;
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::driver::lock;
+
+/// What a filtering receiver decides about one message: `None` drops it
+/// and keeps receiving, `Some(r)` ends the call with `r`.
+pub(crate) type Verdict<T> = Option<Result<T>>;
 
 /// How a peer came to be, which decides what happens when its far end
 /// goes away.
@@ -558,6 +560,70 @@ impl SocketCore {
             .is_some_and(|e| e.kind == PeerKind::Transient);
         if transient {
             self.detach(id);
+        }
+    }
+
+    /// Receives until `judge` keeps a message, without waiting
+    /// (`WouldBlock` once nothing is queued). Socket types that drop some
+    /// messages (SUB's filter, REQ's stale replies) receive this way.
+    pub(crate) fn try_recv_where<T>(
+        &self,
+        mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>,
+    ) -> Result<T> {
+        loop {
+            let (id, m) = self.try_recv()?;
+            if let Some(r) = judge(id, m) {
+                return r;
+            }
+        }
+    }
+
+    /// Receives until `judge` keeps a message (cancel-safe: every message
+    /// taken is judged before the next await).
+    pub(crate) async fn recv_where<T>(
+        &self,
+        mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>,
+    ) -> Result<T> {
+        loop {
+            let (id, m) = self.recv().await?;
+            if let Some(r) = judge(id, m) {
+                return r;
+            }
+        }
+    }
+
+    /// Receives on a plain thread until `judge` keeps a message;
+    /// `rcvtimeo` bounds the whole call, dropped messages included.
+    pub(crate) fn blocking_recv_where<T>(
+        &self,
+        mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>,
+    ) -> Result<T> {
+        let timeout = self.options.rcvtimeo;
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let r = match self.try_recv() {
+                Err(Error::WouldBlock) => {
+                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                    match self.direct.recv(self, left) {
+                        Some(r) => r,
+                        None => blocking(self.recv(), left),
+                    }
+                }
+                r => r,
+            };
+            match r {
+                Ok((id, m)) => {
+                    if let Some(r) = judge(id, m) {
+                        return r;
+                    }
+                }
+                Err(Error::Timeout { .. }) => {
+                    return Err(Error::Timeout {
+                        after: timeout.unwrap_or_default(),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 

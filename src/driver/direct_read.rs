@@ -19,12 +19,10 @@ use crate::driver::engine::ReadSide;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pattern::RoutingId;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::driver::lock;
 
 /// The tcp and ipc connections a blocking receiver may read itself.
 #[derive(Default)]

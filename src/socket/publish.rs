@@ -11,11 +11,9 @@ use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::driver::lock;
 
 /// A subscription or cancel message: `\x01topic` / `\x00topic`
 /// (SPEC §5.5).

@@ -1,10 +1,11 @@
 //! REP (RFC 28, SPEC §5.6).
 
+use crate::driver::core::Verdict;
+use crate::driver::lock;
 use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pattern::RoutingId;
-use crate::socket::req::{blocking_recv_until, lock, recv_until, try_recv_until, Verdict};
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::sync::atomic::Ordering;
@@ -113,7 +114,7 @@ impl Rep {
     /// [`Error::Closed`].
     pub async fn recv(&self) -> Result<Message> {
         let guard = self.begin_recv()?;
-        let r = recv_until(&self.base.core, Self::judge).await;
+        let r = self.base.core.recv_where(Self::judge).await;
         self.received(guard, r)
     }
 
@@ -121,14 +122,14 @@ impl Rep {
     /// queued.
     pub fn try_recv(&self) -> Result<Message> {
         let guard = self.begin_recv()?;
-        let r = try_recv_until(&self.base.core, Self::judge);
+        let r = self.base.core.try_recv_where(Self::judge);
         self.received(guard, r)
     }
 
     /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
     pub fn blocking_recv(&self) -> Result<Message> {
         let guard = self.begin_recv()?;
-        let r = blocking_recv_until(&self.base.core, Self::judge);
+        let r = self.base.core.blocking_recv_where(Self::judge);
         self.received(guard, r)
     }
 

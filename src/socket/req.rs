@@ -1,86 +1,14 @@
 //! REQ (RFC 28, SPEC §5.6).
 
-use crate::driver::core::SocketCore;
-use crate::driver::{blocking, socket_common, SocketBase};
+use crate::driver::core::Verdict;
+use crate::driver::{lock, socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pattern::RoutingId;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// What a filtering receiver decides about one message: `None` drops it
-/// and keeps receiving, `Some(r)` ends the call with `r`.
-pub(crate) type Verdict<T> = Option<Result<T>>;
-
-/// Receives until `judge` keeps a message, without waiting
-/// (`WouldBlock` once nothing is queued).
-pub(crate) fn try_recv_until<T>(
-    core: &SocketCore,
-    mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>,
-) -> Result<T> {
-    loop {
-        let (id, m) = core.try_recv()?;
-        if let Some(r) = judge(id, m) {
-            return r;
-        }
-    }
-}
-
-/// Receives until `judge` keeps a message (cancel-safe: every message
-/// taken is judged before the next await).
-pub(crate) async fn recv_until<T>(
-    core: &SocketCore,
-    mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>,
-) -> Result<T> {
-    loop {
-        let (id, m) = core.recv().await?;
-        if let Some(r) = judge(id, m) {
-            return r;
-        }
-    }
-}
-
-/// Receives on a plain thread until `judge` keeps a message; `rcvtimeo`
-/// bounds the whole call, dropped messages included.
-pub(crate) fn blocking_recv_until<T>(
-    core: &SocketCore,
-    mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>,
-) -> Result<T> {
-    let timeout = core.options.rcvtimeo;
-    let deadline = timeout.map(|t| Instant::now() + t);
-    loop {
-        let r = match core.try_recv() {
-            Err(Error::WouldBlock) => {
-                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                match core.direct.recv(core, left) {
-                    Some(r) => r,
-                    None => blocking(core.recv(), left),
-                }
-            }
-            r => r,
-        };
-        match r {
-            Ok((id, m)) => {
-                if let Some(r) = judge(id, m) {
-                    return r;
-                }
-            }
-            Err(Error::Timeout { .. }) => {
-                return Err(Error::Timeout {
-                    after: timeout.unwrap_or_default(),
-                })
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
+use std::sync::Mutex;
 
 #[derive(Default)]
 struct ReqState {
@@ -269,19 +197,21 @@ impl Req {
     /// Errors: [`Error::State`] (no request out), [`Error::Closed`].
     pub async fn recv(&self) -> Result<Message> {
         self.expected()?;
-        recv_until(&self.base.core, |id, m| self.judge(id, m)).await
+        self.base.core.recv_where(|id, m| self.judge(id, m)).await
     }
 
     /// Receives without waiting: [`Error::WouldBlock`] when the reply has
     /// not come yet.
     pub fn try_recv(&self) -> Result<Message> {
         self.expected()?;
-        try_recv_until(&self.base.core, |id, m| self.judge(id, m))
+        self.base.core.try_recv_where(|id, m| self.judge(id, m))
     }
 
     /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
     pub fn blocking_recv(&self) -> Result<Message> {
         self.expected()?;
-        blocking_recv_until(&self.base.core, |id, m| self.judge(id, m))
+        self.base
+            .core
+            .blocking_recv_where(|id, m| self.judge(id, m))
     }
 }

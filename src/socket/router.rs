@@ -1,11 +1,12 @@
 //! ROUTER (RFC 28, SPEC §5.7).
 
+use crate::driver::core::Verdict;
 use crate::driver::core::{Hooks, SocketCore};
+use crate::driver::lock;
 use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pattern::RoutingId;
-use crate::socket::req::{blocking_recv_until, lock, recv_until, try_recv_until, Verdict};
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
@@ -317,16 +318,18 @@ impl Router {
     /// `[identity][frames...]` (SPEC §5.7). Cancel-safe. Errors:
     /// [`Error::Closed`].
     pub async fn recv(&self) -> Result<Message> {
-        recv_until(&self.base.core, |id, m| self.judge(id, m)).await
+        self.base.core.recv_where(|id, m| self.judge(id, m)).await
     }
 
     /// Receives without waiting: [`Error::WouldBlock`] when none is queued.
     pub fn try_recv(&self) -> Result<Message> {
-        try_recv_until(&self.base.core, |id, m| self.judge(id, m))
+        self.base.core.try_recv_where(|id, m| self.judge(id, m))
     }
 
     /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
     pub fn blocking_recv(&self) -> Result<Message> {
-        blocking_recv_until(&self.base.core, |id, m| self.judge(id, m))
+        self.base
+            .core
+            .blocking_recv_where(|id, m| self.judge(id, m))
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::driver::core::{Hooks, SocketCore};
 use crate::driver::pipe::{Pipe, PushError};
-use crate::driver::{blocking, socket_common, SocketBase};
+use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
@@ -12,12 +12,9 @@ use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::driver::lock;
 
 #[derive(Default)]
 struct SubState {
@@ -79,51 +76,23 @@ impl SubHooks {
         self.all.load(Ordering::Relaxed) || lock(&self.state).subs.matches(msg.first())
     }
 
+    /// Keeps a message that matches a current subscription.
+    fn judge(&self, m: Message) -> Option<Result<Message>> {
+        self.accepts(&m).then_some(Ok(m))
+    }
+
     fn try_recv(&self, core: &SocketCore) -> Result<Message> {
-        loop {
-            let (_, m) = core.try_recv()?;
-            if self.accepts(&m) {
-                return Ok(m);
-            }
-        }
+        core.try_recv_where(|_, m| self.judge(m))
     }
 
     async fn recv(&self, core: &SocketCore) -> Result<Message> {
-        loop {
-            let (_, m) = core.recv().await?;
-            if self.accepts(&m) {
-                return Ok(m);
-            }
-        }
+        core.recv_where(|_, m| self.judge(m)).await
     }
 
     /// Waits for a matching message at most `rcvtimeo` in all, however
     /// many non-matching ones are skipped meanwhile.
     fn blocking_recv(&self, core: &SocketCore) -> Result<Message> {
-        let timeout = core.options.rcvtimeo;
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            let r = match core.try_recv() {
-                Err(Error::WouldBlock) => {
-                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                    match core.direct.recv(core, left) {
-                        Some(r) => r,
-                        None => blocking(core.recv(), left),
-                    }
-                }
-                r => r,
-            };
-            match r {
-                Ok((_, m)) if self.accepts(&m) => return Ok(m),
-                Ok(_) => {}
-                Err(Error::Timeout { .. }) => {
-                    return Err(Error::Timeout {
-                        after: timeout.unwrap_or(Duration::ZERO),
-                    })
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        core.blocking_recv_where(|_, m| self.judge(m))
     }
 }
 
