@@ -107,17 +107,23 @@ fn accept(core: &Arc<SocketCore>, offer: InprocOffer, endpoint: &str) {
     offer
         .from_binder
         .set_hwm(joint_hwm(core.options.sndhwm, offer.rcvhwm));
-    let taken =
-        core.attach_connected(
-            offer.from_binder.clone(),
-            offer.to_binder.clone(),
-            PeerKind::Transient,
-            offer.identity.as_ref(),
-        )
-        .is_some()
-            && offer.connector.upgrade().is_none_or(|c| {
-                c.peer_connected(&offer.to_binder, core.options.routing_id.as_ref())
-            });
+    // Both socket types decide before any message can cross: the
+    // connector first (nothing reaches it until the binder has attached
+    // the peer), then the binder (whose attach installs the input hook
+    // only once it has accepted). So a ROUTER always knows the identity of
+    // a message's sender, and a PAIR never sees a refused peer's message.
+    let taken = offer
+        .connector
+        .upgrade()
+        .is_none_or(|c| c.peer_connected(&offer.to_binder, core.options.routing_id.as_ref()))
+        && core
+            .attach_connected(
+                offer.from_binder.clone(),
+                offer.to_binder.clone(),
+                PeerKind::Transient,
+                offer.identity.as_ref(),
+            )
+            .is_some();
     if !taken {
         tracing::warn!(%endpoint, "inproc connection refused by the socket type");
         if let Some(id) = core.peer_id_of(&offer.from_binder) {

@@ -1,6 +1,5 @@
 //! PAIR (RFC 31, SPEC §5.8).
 
-use crate::driver::core::Verdict;
 use crate::driver::core::{Hooks, SocketCore};
 use crate::driver::lock;
 use crate::driver::pipe::Pipe;
@@ -8,7 +7,6 @@ use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pattern::RoutingId;
-use crate::socket::router::Pending;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::{HashSet, VecDeque};
@@ -56,30 +54,23 @@ impl PairState {
 
 struct PairHooks {
     state: Mutex<PairState>,
-    pending: Pending,
 }
 
 impl Hooks for PairHooks {
     fn attached(&self, _core: &SocketCore, id: RoutingId, _out: &Arc<Pipe>) {
         lock(&self.state).attached.push(id);
-        self.pending.add(id);
     }
 
     fn connected(&self, _core: &SocketCore, id: RoutingId, _identity: Option<&Bytes>) -> bool {
-        let accepted = self.take(id);
-        self.pending.decide(id);
-        accepted
+        self.take(id)
     }
 
     fn detached(&self, _core: &SocketCore, id: RoutingId) {
-        {
-            let mut st = lock(&self.state);
-            st.attached.retain(|a| *a != id);
-            if st.current == Some(id) {
-                st.current = None;
-            }
+        let mut st = lock(&self.state);
+        st.attached.retain(|a| *a != id);
+        if st.current == Some(id) {
+            st.current = None;
         }
-        self.pending.decide(id);
     }
 }
 
@@ -132,7 +123,6 @@ impl Pair {
     pub fn with_options(options: crate::SocketOptions) -> Self {
         let hooks = Arc::new(PairHooks {
             state: Mutex::new(PairState::default()),
-            pending: Pending::default(),
         });
         Pair {
             base: SocketBase::with_hooks(SocketType::Pair, options, hooks.clone()),
@@ -176,29 +166,19 @@ impl Pair {
             .blocking_send_with(msg.into(), |c, m| self.attempt(c, m))
     }
 
-    fn judge(&self, id: RoutingId, msg: Message) -> Verdict<Message> {
-        self.hooks.pending.wait(id);
-        if lock(&self.hooks.state).refused.contains(&id) {
-            return None;
-        }
-        Some(Ok(msg))
-    }
-
     /// Receives the next message from the peer. Cancel-safe. Errors:
     /// [`Error::Closed`].
     pub async fn recv(&self) -> Result<Message> {
-        self.base.core.recv_where(|id, m| self.judge(id, m)).await
+        self.base.core.recv().await.map(|(_, m)| m)
     }
 
     /// Receives without waiting: [`Error::WouldBlock`] when none is queued.
     pub fn try_recv(&self) -> Result<Message> {
-        self.base.core.try_recv_where(|id, m| self.judge(id, m))
+        self.base.core.try_recv().map(|(_, m)| m)
     }
 
     /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
     pub fn blocking_recv(&self) -> Result<Message> {
-        self.base
-            .core
-            .blocking_recv_where(|id, m| self.judge(id, m))
+        self.base.core.blocking_recv().map(|(_, m)| m)
     }
 }

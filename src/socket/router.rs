@@ -11,55 +11,11 @@ use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
 /// How many departed peers keep their identity for messages of theirs
 /// still queued for `recv` (SPEC §5.7).
 const DEPARTED_KEPT: usize = 1024;
-
-/// Longest a receiver waits for the verdict on a peer whose message came
-/// before its connection was accepted or refused (SPEC §5.7).
-const PENDING_WAIT: Duration = Duration::from_secs(5);
-
-/// Peers attached but not yet accepted or refused. An inproc peer's
-/// messages can be queued for `recv` a moment before the socket type hears
-/// of its connection; a receiver meeting one waits for the verdict, so a
-/// ROUTER knows the identity and a PAIR never passes on messages of a
-/// peer it refuses.
-#[derive(Default)]
-pub(crate) struct Pending {
-    ids: Mutex<std::collections::HashSet<RoutingId>>,
-    decided: Condvar,
-}
-
-impl Pending {
-    pub(crate) fn add(&self, id: RoutingId) {
-        lock(&self.ids).insert(id);
-    }
-
-    pub(crate) fn decide(&self, id: RoutingId) {
-        if lock(&self.ids).remove(&id) {
-            self.decided.notify_all();
-        }
-    }
-
-    /// Returns once `id` is not pending (at most `PENDING_WAIT`).
-    pub(crate) fn wait(&self, id: RoutingId) {
-        let deadline = Instant::now() + PENDING_WAIT;
-        let mut ids = lock(&self.ids);
-        while ids.contains(&id) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            ids = match self.decided.wait_timeout(ids, left) {
-                Ok((g, _)) => g,
-                Err(e) => e.into_inner().0,
-            };
-        }
-    }
-}
 
 /// The identities of the peers, both ways.
 struct Identities {
@@ -105,23 +61,15 @@ impl Identities {
 
 struct RouterHooks {
     ids: Mutex<Identities>,
-    pending: Pending,
 }
 
 impl Hooks for RouterHooks {
-    fn attached(&self, _core: &SocketCore, id: RoutingId, _out: &Arc<crate::driver::pipe::Pipe>) {
-        self.pending.add(id);
-    }
-
     fn connected(&self, _core: &SocketCore, id: RoutingId, identity: Option<&Bytes>) -> bool {
-        let accepted = self.identify(id, identity);
-        self.pending.decide(id);
-        accepted
+        self.identify(id, identity)
     }
 
     fn detached(&self, _core: &SocketCore, id: RoutingId) {
         self.depart(id);
-        self.pending.decide(id);
     }
 }
 
@@ -221,7 +169,6 @@ impl Router {
                 departed: VecDeque::new(),
                 next_generated: rand::random(),
             }),
-            pending: Pending::default(),
         });
         Router {
             base: SocketBase::with_hooks(SocketType::Router, options, hooks.clone()),
@@ -299,17 +246,13 @@ impl Router {
             .blocking_send_with(msg.into(), |c, m| self.route(c, m))
     }
 
-    /// Prefixes a received message with its sender's identity; drops it
-    /// if the sender never was accepted (a refused peer).
+    /// Prefixes a received message with its sender's identity. Every
+    /// peer is identified before its first message can be received (the
+    /// engine and the inproc join ask the socket type first); a message
+    /// of an unknown sender could only come from a refused peer and is
+    /// dropped.
     fn judge(&self, id: RoutingId, mut msg: Message) -> Verdict<Message> {
-        let known = |id| lock(&self.hooks.ids).by_id.get(&id).map(|e| e.0.clone());
-        let identity = match known(id) {
-            Some(identity) => identity,
-            None => {
-                self.hooks.pending.wait(id);
-                known(id)?
-            }
-        };
+        let identity = lock(&self.hooks.ids).by_id.get(&id)?.0.clone();
         msg.push_front(identity);
         Some(Ok(msg))
     }
