@@ -431,11 +431,6 @@ impl SocketCore {
         }
     }
 
-    /// The outbound pipe of peer `id`, if it is still attached.
-    pub(crate) fn out_pipe(&self, id: RoutingId) -> Option<Arc<Pipe>> {
-        lock(&self.peers).by_id.get(&id).map(|e| e.out.clone())
-    }
-
     /// Messages and bytes queued to peers so far, and each attached
     /// peer's queue lengths (SPEC §6.7).
     pub(crate) fn traffic(&self) -> (u64, u64, Vec<PeerQueues>) {
@@ -467,11 +462,6 @@ impl SocketCore {
                 .bytes_in
                 .fetch_add(bytes as u64, Ordering::Relaxed);
         }
-    }
-
-    /// The ids of every attached peer.
-    pub(crate) fn peer_ids(&self) -> Vec<RoutingId> {
-        lock(&self.peers).by_id.keys().copied().collect()
     }
 
     /// The id of the peer whose outbound pipe is `out`.

@@ -103,14 +103,14 @@ impl Hooks for SubHooks {
         st.pipes.insert(id, out.clone());
     }
 
-    fn connected(&self, core: &SocketCore, id: RoutingId, _identity: Option<&Bytes>) -> bool {
+    fn connected(&self, _core: &SocketCore, id: RoutingId, _identity: Option<&Bytes>) -> bool {
         let mut st = lock(&self.state);
         if !st.seen.insert(id) {
             // A reconnection: the publisher may be a new socket, or have
             // forgotten us; send every subscription again (the first
             // connection found them queued by `attached`).
-            if let Some(out) = core.out_pipe(id) {
-                push_all(&st.subs, &out);
+            if let Some(out) = st.pipes.get(&id) {
+                push_all(&st.subs, out);
             }
         }
         true
@@ -218,15 +218,16 @@ impl XSub {
             return Err(Error::Closed);
         }
         let mut dropped = 0u64;
-        for id in core.peer_ids() {
-            let Some(out) = core.out_pipe(id) else {
-                continue;
-            };
+        let mut gone = Vec::new();
+        for (id, out) in &lock(&self.hooks.state).pipes {
             match out.try_push(msg.clone()) {
                 Ok(()) => {}
                 Err(PushError::Full(_)) => dropped += 1,
-                Err(PushError::Closed(_)) => core.peer_left(id),
+                Err(PushError::Closed(_)) => gone.push(*id),
             }
+        }
+        for id in gone {
+            core.peer_left(id);
         }
         if dropped > 0 {
             core.counters
