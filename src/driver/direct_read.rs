@@ -133,8 +133,13 @@ mod imp {
             }
             let deadline = timeout.map(|t| Instant::now() + t);
             loop {
+                // Announced before the connections are listed: a change
+                // made after the list was taken (a connection ending, a
+                // message arriving another way) rings the doorbell.
+                self.polling.store(true, Ordering::SeqCst);
                 let all = lock(streams).clone();
                 if all.is_empty() || all.len() > MAX_DIRECT {
+                    self.polling.store(false, Ordering::SeqCst);
                     return None;
                 }
                 // Connections receiving a large frame are the engine's
@@ -143,7 +148,6 @@ mod imp {
                     .into_iter()
                     .filter(|s| !s.bulk.load(Ordering::SeqCst))
                     .collect();
-                self.polling.store(true, Ordering::SeqCst);
                 for s in &sides {
                     s.direct.store(true, Ordering::SeqCst);
                 }

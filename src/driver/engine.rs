@@ -625,8 +625,11 @@ impl ReadState {
         }
         if !self.batch.is_empty() {
             Flushed::Full
-        } else if let Some(reason) = self.end.take() {
-            Flushed::End(reason)
+        } else if let Some(reason) = &self.end {
+            // Sticky: whoever reads next (the engine, or a blocking
+            // receiver reading directly) sees the end too, so it is
+            // reported exactly once, by the engine.
+            Flushed::End(reason.clone())
         } else {
             Flushed::Clear
         }
