@@ -1,6 +1,6 @@
 //! The error type of every fallible oxmq call (SPEC §8).
 
-use crate::pattern::RoutingId;
+use crate::routing_id::RoutingId;
 use oxmq_transports::EndpointError;
 use std::io;
 

@@ -31,19 +31,21 @@ mod message;
 mod options;
 pub mod pattern;
 pub mod proxy;
+mod routing_id;
 mod socket;
 pub mod zmtp;
 
-pub use driver::{DisconnectReason, Monitor, PeerQueues, SocketEvent, SocketStats};
+pub use driver::core::stats::{PeerQueues, SocketStats};
+pub use driver::monitor::{DisconnectReason, Monitor, SocketEvent};
 pub use error::{Error, Result};
 pub use message::Message;
 pub use options::SocketOptions;
 pub use oxmq_transports::{Endpoint, EndpointError};
-pub use pattern::RoutingId;
 pub use proxy::{
     blocking_proxy, blocking_proxy_steerable, proxy, proxy_steerable, ProxyCapture, ProxyControl,
     ProxySocket,
 };
+pub use routing_id::RoutingId;
 pub use socket::{
     Client, Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Server, Sub, XPub, XSub,
 };

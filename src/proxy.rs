@@ -213,14 +213,15 @@ macro_rules! proxy_socket {
         impl $crate::proxy::ProxySocket for $t {
             fn proxy_recv(
                 &self,
-            ) -> impl std::future::Future<Output = $crate::Result<$crate::Message>> + Send + '_
-            {
+            ) -> impl std::future::Future<Output = $crate::error::Result<$crate::message::Message>>
+                   + Send
+                   + '_ {
                 self.recv()
             }
             fn proxy_send(
                 &self,
-                msg: $crate::Message,
-            ) -> impl std::future::Future<Output = $crate::Result<()>> + Send + '_ {
+                msg: $crate::message::Message,
+            ) -> impl std::future::Future<Output = $crate::error::Result<()>> + Send + '_ {
                 self.send(msg)
             }
         }
@@ -229,14 +230,15 @@ macro_rules! proxy_socket {
         impl $crate::proxy::ProxySocket for $t {
             fn proxy_recv(
                 &self,
-            ) -> impl std::future::Future<Output = $crate::Result<$crate::Message>> + Send + '_
-            {
+            ) -> impl std::future::Future<Output = $crate::error::Result<$crate::message::Message>>
+                   + Send
+                   + '_ {
                 self.recv()
             }
             fn proxy_send(
                 &self,
-                _msg: $crate::Message,
-            ) -> impl std::future::Future<Output = $crate::Result<()>> + Send + '_ {
+                _msg: $crate::message::Message,
+            ) -> impl std::future::Future<Output = $crate::error::Result<()>> + Send + '_ {
                 $crate::proxy::cannot_send(concat!(stringify!($t), " cannot send"))
             }
         }
@@ -245,26 +247,27 @@ macro_rules! proxy_socket {
         impl $crate::proxy::ProxySocket for $t {
             fn proxy_recv(
                 &self,
-            ) -> impl std::future::Future<Output = $crate::Result<$crate::Message>> + Send + '_
-            {
+            ) -> impl std::future::Future<Output = $crate::error::Result<$crate::message::Message>>
+                   + Send
+                   + '_ {
                 $crate::proxy::never_receives()
             }
             fn proxy_send(
                 &self,
-                msg: $crate::Message,
-            ) -> impl std::future::Future<Output = $crate::Result<()>> + Send + '_ {
+                msg: $crate::message::Message,
+            ) -> impl std::future::Future<Output = $crate::error::Result<()>> + Send + '_ {
                 self.send(msg)
             }
         }
     };
 }
 
-proxy_socket!(crate::Pull, recv, none);
-proxy_socket!(crate::Push, none, send);
-proxy_socket!(crate::Dealer, recv, send);
-proxy_socket!(crate::Router, recv, send);
-proxy_socket!(crate::Pair, recv, send);
-proxy_socket!(crate::XPub, recv, send);
-proxy_socket!(crate::XSub, recv, send);
-proxy_socket!(crate::Sub, recv, none);
-proxy_socket!(crate::Pub, none, send);
+proxy_socket!(crate::socket::Pull, recv, none);
+proxy_socket!(crate::socket::Push, none, send);
+proxy_socket!(crate::socket::Dealer, recv, send);
+proxy_socket!(crate::socket::Router, recv, send);
+proxy_socket!(crate::socket::Pair, recv, send);
+proxy_socket!(crate::socket::XPub, recv, send);
+proxy_socket!(crate::socket::XSub, recv, send);
+proxy_socket!(crate::socket::Sub, recv, none);
+proxy_socket!(crate::socket::Pub, none, send);

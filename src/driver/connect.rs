@@ -1,7 +1,7 @@
 //! Connecting, and reconnecting after failures, to a tcp or ipc endpoint
 //! (SPEC §6.4).
 
-use crate::driver::core::SocketCore;
+use crate::driver::core::{Port, SocketCore};
 use crate::driver::engine::{self, Attach};
 use crate::driver::monitor::SocketEvent;
 use crate::driver::pipe::Pipe;
@@ -58,7 +58,8 @@ pub(crate) async fn connect_loop(
                     out: out.clone(),
                     inp: inp.clone(),
                 };
-                let end = engine::run(core.clone(), stream, given.clone(), peer, persistent).await;
+                let port: Arc<dyn Port> = core.clone();
+                let end = engine::run(port, stream, given.clone(), peer, persistent).await;
                 if end.handshake_done {
                     ivl = base;
                 }

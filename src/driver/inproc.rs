@@ -1,7 +1,8 @@
 //! The inproc transport: sockets in one process joined by a pair of pipes,
 //! with no task, no encoding and no copy on the message path (SPEC §4.4).
 
-use crate::driver::core::{PeerKind, SocketCore};
+use crate::driver::core::registry::PeerKind;
+use crate::driver::core::SocketCore;
 use crate::driver::monitor::{DisconnectReason, SocketEvent};
 use crate::driver::pipe::Pipe;
 use crate::zmtp::{ProtocolError, SocketType};
@@ -73,9 +74,15 @@ pub(crate) fn unbind(name: &str, id: BindingId) {
 
 /// Closes the offered pipes; `for_good` tells the connector not to offer
 /// them again (incompatible, or refused by the socket type).
+/// A connector turned away for now (the binder is closing) keeps what it
+/// queued for the name's next owner; one refused for good loses it.
 fn refuse(offer: InprocOffer, for_good: bool) {
     offer.refused.store(for_good, Ordering::Release);
-    offer.to_binder.close_reader();
+    if for_good {
+        offer.to_binder.close_reader();
+    } else {
+        offer.to_binder.turn_away();
+    }
     offer.from_binder.close_writer();
 }
 
@@ -191,7 +198,7 @@ pub(crate) async fn connect_loop(core: Arc<SocketCore>, name: String, offer: Inp
         };
         // Wait until the binder leaves or refuses us, or we close.
         loop {
-            let listener = core.send_listener();
+            let listener = core.room_listener();
             if offer.refused.load(Ordering::Acquire) {
                 tracing::warn!(%endpoint, "inproc peer refused the connection; not retrying");
                 let id = core.peer_id_of(&offer.to_binder);

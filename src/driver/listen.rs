@@ -1,6 +1,6 @@
 //! Accepting connections on a bound tcp or ipc endpoint (SPEC §4).
 
-use crate::driver::core::SocketCore;
+use crate::driver::core::{Port, SocketCore};
 use crate::driver::engine::{self, Attach};
 use crate::driver::monitor::SocketEvent;
 use oxmq_transports::Listener;
@@ -23,10 +23,10 @@ pub(crate) async fn accept_loop(core: Arc<SocketCore>, listener: Listener, endpo
                     endpoint: endpoint.clone(),
                     peer: peer.clone(),
                 });
-                let c = core.clone();
+                let port: Arc<dyn Port> = core.clone();
                 let ep = endpoint.clone();
-                core.spawn_tagged(Some(endpoint.clone()), async move {
-                    engine::run(c, stream, ep, peer, Attach::Accepted).await;
+                core.tasks.spawn_tagged(Some(endpoint.clone()), async move {
+                    engine::run(port, stream, ep, peer, Attach::Accepted).await;
                 });
             }
             Err(e) => {

@@ -322,6 +322,20 @@ impl Pipe {
         n
     }
 
+    /// The reader turns the pipe away without taking anything: pushes fail
+    /// as after [`close_reader`](Self::close_reader), but what is queued
+    /// stays for a later reader ([`reopen`](Self::reopen)).
+    pub(crate) fn turn_away(&self) {
+        let wake = {
+            let mut s = self.lock();
+            s.reader_closed = true;
+            s.reader_hook = None;
+            s.writer_waiting = false;
+            s.writer_hook.clone()
+        };
+        run(wake);
+    }
+
     /// Undoes a close by the far end so a new far end (an inproc socket
     /// bound later under the same name) can take over; queued messages stay.
     pub(crate) fn reopen(&self) {
@@ -465,5 +479,22 @@ mod tests {
         assert!(matches!(q.try_push(msg(2)), Err(PushError::Closed(_))));
         q.reopen();
         assert!(q.try_push(msg(3)).is_ok());
+    }
+
+    #[test]
+    fn turned_away_keeps_its_messages_for_the_next_reader() {
+        let p = Pipe::new(0);
+        let (c, h) = counter();
+        p.set_writer(Some(h));
+        p.try_push(msg(1)).unwrap();
+        p.turn_away();
+        assert_eq!(c.load(Ordering::SeqCst), 1, "the writer hears of it");
+        assert!(matches!(p.try_push(msg(2)), Err(PushError::Closed(_))));
+        p.reopen();
+        p.try_push(msg(3)).unwrap();
+        let firsts: Vec<u8> = std::iter::from_fn(|| pop(&p).0)
+            .map(|m| m.first()[0])
+            .collect();
+        assert_eq!(firsts, vec![1, 3]);
     }
 }

@@ -7,6 +7,7 @@
 //! some other runtime, even a single-threaded one, cannot starve the tasks
 //! that would complete it.
 
+use crate::error::{Error, Result};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, OnceLock};
@@ -130,6 +131,20 @@ pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F
             }
         }
     })
+}
+
+/// Runs a socket future on the calling thread ([`block_on`]), with an
+/// optional timeout that turns into [`Error::Timeout`].
+pub(crate) fn blocking<T>(
+    fut: impl Future<Output = Result<T>>,
+    timeout: Option<Duration>,
+) -> Result<T> {
+    match block_on(fut, timeout) {
+        Some(r) => r,
+        None => Err(Error::Timeout {
+            after: timeout.unwrap_or_default(),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -60,21 +60,22 @@ impl<T> LoadBalance<T> {
     }
 
     /// Offers `value` to each outlet once, in rotation order. `attempt`
-    /// gives the value back when the outlet refuses it. Returns the value
-    /// back if every outlet refused (or there are none).
-    pub fn offer<V>(
+    /// gives the value back when the outlet refuses it, and what it says
+    /// of the outlet when it takes it. Returns the value back if every
+    /// outlet refused (or there are none).
+    pub fn offer<V, R>(
         &mut self,
         value: V,
-        mut attempt: impl FnMut(&T, V) -> Result<(), V>,
-    ) -> Result<(), V> {
+        mut attempt: impl FnMut(&T, V) -> Result<R, V>,
+    ) -> Result<R, V> {
         let n = self.items.len();
         let mut value = value;
         for k in 0..n {
             let i = (self.next + k) % n;
             match attempt(&self.items[i], value) {
-                Ok(()) => {
+                Ok(r) => {
                     self.next = (i + 1) % n;
-                    return Ok(());
+                    return Ok(r);
                 }
                 Err(v) => value = v,
             }
@@ -116,7 +117,7 @@ mod tests {
             .unwrap();
         }
         assert_eq!(taken, vec![0, 2, 0, 2]);
-        assert_eq!(lb.offer(9, |_, v| Err(v)), Err(9));
+        assert_eq!(lb.offer(9, |_, v| Err::<(), _>(v)), Err(9));
     }
 
     #[test]

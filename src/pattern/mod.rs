@@ -7,8 +7,9 @@ mod load_balance;
 mod routing_id;
 mod trie;
 
+pub use crate::routing_id::RoutingId;
 pub use fair_queue::{FairQueue, Take};
 pub use load_balance::LoadBalance;
 pub(crate) use routing_id::IdMap;
-pub use routing_id::{RoutingId, RoutingIdAllocator};
+pub use routing_id::RoutingIdAllocator;
 pub use trie::{SubscriptionCounts, SubscriptionTrie};

@@ -1,31 +1,6 @@
-//! Routing ids that SERVER gives its peers (SPEC §5.3, RFC 41).
+//! Handing out routing ids (SPEC §5.3, RFC 41), and maps keyed by them.
 
-use std::fmt;
-use std::num::NonZeroU32;
-
-/// A peer's routing id: a non-zero 32-bit number assigned by the socket
-/// when the peer attaches (SPEC §5.3). Unique among the socket's current
-/// peers; not reused until the 32-bit space wraps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RoutingId(NonZeroU32);
-
-impl RoutingId {
-    /// Wraps a raw id; `None` for zero, which is never a valid id.
-    pub fn new(raw: u32) -> Option<Self> {
-        NonZeroU32::new(raw).map(RoutingId)
-    }
-
-    /// The raw 32-bit value (as libzmq's `zmq_msg_routing_id`).
-    pub fn get(self) -> u32 {
-        self.0.get()
-    }
-}
-
-impl fmt::Display for RoutingId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
+use crate::routing_id::RoutingId;
 
 /// Hands out routing ids: sequential from a random start, skipping 0 and
 /// any id still in use.

@@ -1,7 +1,7 @@
 //! CLIENT (RFC 41, SPEC §5.3).
 
 use crate::driver::core::SocketCore;
-use crate::driver::{socket_common, SocketBase};
+use crate::driver::lifecycle::SocketBase;
 use crate::error::Result;
 use crate::message::Message;
 use crate::zmtp::SocketType;
@@ -41,6 +41,7 @@ impl Client {
             .core
             .send_with(msg, SocketCore::try_send_balanced)
             .await
+            .map_err(|(e, _)| e)
     }
 
     /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock) when no peer has room.
@@ -56,6 +57,7 @@ impl Client {
         self.base
             .core
             .blocking_send_with(msg, SocketCore::try_send_balanced)
+            .map_err(|(e, _)| e)
     }
 
     /// Receives the next message, fair-queued over peers. Cancel-safe: a

@@ -1,7 +1,7 @@
 //! DEALER (RFC 28, SPEC §5.7).
 
 use crate::driver::core::SocketCore;
-use crate::driver::{socket_common, SocketBase};
+use crate::driver::lifecycle::SocketBase;
 use crate::error::Result;
 use crate::message::Message;
 use crate::zmtp::SocketType;
@@ -25,6 +25,7 @@ impl Dealer {
         let core = &self.base.core;
         core.send_with(msg.into(), SocketCore::try_send_balanced)
             .await
+            .map_err(|(e, _)| e)
     }
 
     /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock)
@@ -40,6 +41,7 @@ impl Dealer {
     pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
         let core = &self.base.core;
         core.blocking_send_with(msg.into(), SocketCore::try_send_balanced)
+            .map_err(|(e, _)| e)
     }
 
     /// Receives the next message, fair-queued over peers. Cancel-safe.

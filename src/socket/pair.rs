@@ -1,12 +1,12 @@
 //! PAIR (RFC 31, SPEC §5.8).
 
 use crate::driver::core::{Hooks, SocketCore};
+use crate::driver::lifecycle::SocketBase;
 use crate::driver::lock;
 use crate::driver::pipe::Pipe;
-use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
-use crate::pattern::RoutingId;
+use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::{HashSet, VecDeque};
@@ -120,7 +120,7 @@ socket_common!(Pair, SocketType::Pair, custom_constructor);
 
 impl Pair {
     /// Creates the socket with the given options (SPEC §7).
-    pub fn with_options(options: crate::SocketOptions) -> Self {
+    pub fn with_options(options: crate::options::SocketOptions) -> Self {
         let hooks = Arc::new(PairHooks {
             state: Mutex::new(PairState::default()),
         });
@@ -150,6 +150,7 @@ impl Pair {
             .core
             .send_with(msg.into(), |c, m| self.attempt(c, m))
             .await
+            .map_err(|(e, _)| e)
     }
 
     /// Sends without waiting: [`Error::WouldBlock`] when there is no peer
@@ -164,6 +165,7 @@ impl Pair {
         self.base
             .core
             .blocking_send_with(msg.into(), |c, m| self.attempt(c, m))
+            .map_err(|(e, _)| e)
     }
 
     /// Receives the next message from the peer. Cancel-safe. Errors:

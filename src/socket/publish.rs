@@ -1,12 +1,13 @@
 //! PUB and XPUB (RFC 29, SPEC §5.5).
 
 use crate::driver::core::{Hooks, SocketCore};
+use crate::driver::lifecycle::SocketBase;
 use crate::driver::pipe::{Pipe, PushError};
-use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
-use crate::pattern::{IdMap, RoutingId, SubscriptionTrie};
+use crate::pattern::{IdMap, SubscriptionTrie};
+use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::HashSet;
@@ -248,6 +249,7 @@ macro_rules! publisher_methods {
                 }
                 core.send_with(msg.into(), |c, m| self.hooks.offer(c, m))
                     .await
+                    .map_err(|(e, _)| e)
             }
 
             /// Publishes without waiting: same as [`send`](Self::send).
@@ -265,6 +267,7 @@ macro_rules! publisher_methods {
                     return self.try_send(msg);
                 }
                 core.blocking_send_with(msg.into(), |c, m| self.hooks.offer(c, m))
+                    .map_err(|(e, _)| e)
             }
         }
     };

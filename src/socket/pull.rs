@@ -1,6 +1,6 @@
 //! PULL (RFC 30, SPEC §5.4).
 
-use crate::driver::{socket_common, SocketBase};
+use crate::driver::lifecycle::SocketBase;
 use crate::error::Result;
 use crate::message::Message;
 use crate::zmtp::SocketType;

@@ -1,7 +1,7 @@
 //! PUSH (RFC 30, SPEC §5.4).
 
 use crate::driver::core::SocketCore;
-use crate::driver::{socket_common, SocketBase};
+use crate::driver::lifecycle::SocketBase;
 use crate::error::Result;
 use crate::message::Message;
 use crate::zmtp::SocketType;
@@ -22,6 +22,7 @@ impl Push {
         let core = &self.base.core;
         core.send_with(msg.into(), SocketCore::try_send_balanced)
             .await
+            .map_err(|(e, _)| e)
     }
 
     /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock)
@@ -37,5 +38,6 @@ impl Push {
     pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
         let core = &self.base.core;
         core.blocking_send_with(msg.into(), SocketCore::try_send_balanced)
+            .map_err(|(e, _)| e)
     }
 }

@@ -1,11 +1,11 @@
 //! REP (RFC 28, SPEC §5.6).
 
-use crate::driver::core::Verdict;
+use crate::driver::core::receive::Verdict;
+use crate::driver::lifecycle::SocketBase;
 use crate::driver::lock;
-use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
-use crate::pattern::RoutingId;
+use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::sync::atomic::Ordering;
@@ -69,7 +69,7 @@ fn split(msg: Message) -> Option<(Vec<Bytes>, Vec<Bytes>)> {
 
 impl Rep {
     /// Creates the socket with the given options (SPEC §7).
-    pub fn with_options(options: crate::SocketOptions) -> Self {
+    pub fn with_options(options: crate::options::SocketOptions) -> Self {
         Rep {
             base: SocketBase::new(SocketType::Rep, options),
             phase: Mutex::new(Phase::Idle),

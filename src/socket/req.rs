@@ -1,10 +1,11 @@
 //! REQ (RFC 28, SPEC §5.6).
 
-use crate::driver::core::Verdict;
-use crate::driver::{lock, socket_common, SocketBase};
+use crate::driver::core::receive::Verdict;
+use crate::driver::lifecycle::SocketBase;
+use crate::driver::lock;
 use crate::error::{Error, Result};
 use crate::message::Message;
-use crate::pattern::RoutingId;
+use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -64,7 +65,7 @@ impl Drop for SendingGuard<'_> {
 impl Req {
     /// Creates the socket with the given options (SPEC §7): `req_relaxed`
     /// and `req_correlate` apply (SPEC §5.6).
-    pub fn with_options(options: crate::SocketOptions) -> Self {
+    pub fn with_options(options: crate::options::SocketOptions) -> Self {
         Req {
             base: SocketBase::new(SocketType::Req, options),
             state: Mutex::new(ReqState::default()),
@@ -117,7 +118,8 @@ impl Req {
                     chosen.store(id.get(), Ordering::Relaxed);
                 })
             })
-            .await?;
+            .await
+            .map_err(|(e, _)| e)?;
         self.finish_send(guard, &chosen, request_id)
     }
 
@@ -138,11 +140,14 @@ impl Req {
     pub fn blocking_send(&self, body: impl Into<Message>) -> Result<()> {
         let (guard, msg, request_id) = self.begin_send(body.into())?;
         let chosen = AtomicU32::new(0);
-        self.base.core.blocking_send_with(msg, |c, m| {
-            c.try_send_balanced_to(m).map(|id| {
-                chosen.store(id.get(), Ordering::Relaxed);
+        self.base
+            .core
+            .blocking_send_with(msg, |c, m| {
+                c.try_send_balanced_to(m).map(|id| {
+                    chosen.store(id.get(), Ordering::Relaxed);
+                })
             })
-        })?;
+            .map_err(|(e, _)| e)?;
         self.finish_send(guard, &chosen, request_id)
     }
 

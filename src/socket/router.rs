@@ -1,12 +1,12 @@
 //! ROUTER (RFC 28, SPEC §5.7).
 
-use crate::driver::core::Verdict;
+use crate::driver::core::receive::Verdict;
 use crate::driver::core::{Hooks, SocketCore};
+use crate::driver::lifecycle::SocketBase;
 use crate::driver::lock;
-use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
-use crate::pattern::RoutingId;
+use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
@@ -161,7 +161,7 @@ socket_common!(Router, SocketType::Router, custom_constructor);
 impl Router {
     /// Creates the socket with the given options (SPEC §7):
     /// `router_mandatory` and `routing_id` apply (SPEC §5.7).
-    pub fn with_options(options: crate::SocketOptions) -> Self {
+    pub fn with_options(options: crate::options::SocketOptions) -> Self {
         let hooks = Arc::new(RouterHooks {
             ids: Mutex::new(Identities {
                 by_identity: HashMap::new(),
@@ -231,6 +231,7 @@ impl Router {
             .core
             .send_with(msg.into(), |c, m| self.route(c, m))
             .await
+            .map_err(|(e, _)| e)
     }
 
     /// Sends without waiting: with `router_mandatory`,
@@ -244,6 +245,7 @@ impl Router {
         self.base
             .core
             .blocking_send_with(msg.into(), |c, m| self.route(c, m))
+            .map_err(|(e, _)| e)
     }
 
     /// Prefixes a received message with its sender's identity. Every

@@ -1,9 +1,9 @@
 //! SERVER (RFC 41, SPEC §5.3).
 
-use crate::driver::{socket_common, SocketBase};
+use crate::driver::lifecycle::SocketBase;
 use crate::error::Result;
 use crate::message::Message;
-use crate::pattern::RoutingId;
+use crate::routing_id::RoutingId;
 use crate::socket::client::single;
 use crate::zmtp::SocketType;
 use bytes::Bytes;
@@ -29,6 +29,7 @@ impl Server {
             .core
             .send_with(Message::from(payload.into()), |c, m| c.try_send_to(to, m))
             .await
+            .map_err(|(e, _)| e)
     }
 
     /// Sends without waiting: `WouldBlock` when the peer is full.
@@ -45,6 +46,7 @@ impl Server {
         self.base
             .core
             .blocking_send_with(msg, |c, m| c.try_send_to(to, m))
+            .map_err(|(e, _)| e)
     }
 
     /// Receives the next message and its sender's routing id. Cancel-safe.

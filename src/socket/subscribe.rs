@@ -1,12 +1,13 @@
 //! SUB and XSUB (RFC 29, SPEC §5.5).
 
 use crate::driver::core::{Hooks, SocketCore};
+use crate::driver::lifecycle::SocketBase;
 use crate::driver::pipe::{Pipe, PushError};
-use crate::driver::{socket_common, SocketBase};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
-use crate::pattern::{IdMap, RoutingId, SubscriptionCounts};
+use crate::pattern::{IdMap, SubscriptionCounts};
+use crate::routing_id::RoutingId;
 use crate::socket::publish::{as_subscription, subscription_message};
 use crate::zmtp::SocketType;
 use bytes::Bytes;

@@ -1,6 +1,6 @@
 //! Protocol errors (SPEC §3.6).
 
-use super::greeting::Mechanism;
+use super::mechanism::Mechanism;
 use super::socket_type::SocketType;
 
 /// A violation of ZMTP by the peer, or a refusal of the peer (SPEC §3.6).

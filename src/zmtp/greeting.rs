@@ -1,10 +1,9 @@
 //! The fixed 64-byte ZMTP greeting (SPEC §3.1).
 
-use std::fmt;
-
 use bytes::{Buf, BufMut, BytesMut};
 
 use super::error::ProtocolError;
+use super::mechanism::Mechanism;
 
 /// Size of a complete ZMTP 3.x greeting, in bytes (SPEC §3.1).
 pub const GREETING_LEN: usize = 64;
@@ -29,54 +28,6 @@ const OUR_MAJOR: u8 = 3;
 
 /// Our minor protocol version (SPEC §3.1).
 const OUR_MINOR: u8 = 1;
-
-/// A security mechanism, as named in the greeting (SPEC §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mechanism {
-    /// No authentication and no confidentiality (RFC 23/37).
-    Null,
-    /// User name and password in clear text (RFC 24).
-    Plain,
-    /// CurveZMQ authentication and encryption (RFC 25).
-    Curve,
-}
-
-impl Mechanism {
-    /// The mechanism name as sent in the greeting, e.g. `"NULL"` (SPEC §3.1).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mechanism::Null => "NULL",
-            Mechanism::Plain => "PLAIN",
-            Mechanism::Curve => "CURVE",
-        }
-    }
-
-    /// Parses the 20-byte null-padded mechanism field of a greeting
-    /// (SPEC §3.1). The name must match exactly (case-sensitive) and be
-    /// followed only by zero bytes; anything else gives
-    /// [`ProtocolError::UnsupportedMechanism`] carrying the received name
-    /// (trailing zero bytes removed, lossily decoded as UTF-8).
-    pub fn from_wire(field: &[u8; 20]) -> Result<Mechanism, ProtocolError> {
-        let mut name: &[u8] = field;
-        while let [rest @ .., 0] = name {
-            name = rest;
-        }
-        match name {
-            b"NULL" => Ok(Mechanism::Null),
-            b"PLAIN" => Ok(Mechanism::Plain),
-            b"CURVE" => Ok(Mechanism::Curve),
-            other => Err(ProtocolError::UnsupportedMechanism(
-                String::from_utf8_lossy(other).into_owned(),
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Mechanism {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A decoded or to-be-sent ZMTP 3.x greeting (SPEC §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -172,11 +123,31 @@ impl Greeting {
         let greeting = Greeting {
             major: head[MAJOR_OFFSET],
             minor: head[MINOR_OFFSET],
-            mechanism: Mechanism::from_wire(&field)?,
+            mechanism: mechanism_from_wire(&field)?,
             as_server: head[AS_SERVER_OFFSET] != 0,
         };
         buf.advance(GREETING_LEN);
         Ok(Some(greeting))
+    }
+}
+
+/// Parses the 20-byte null-padded mechanism field of a greeting
+/// (SPEC §3.1). The name must match exactly (case-sensitive) and be
+/// followed only by zero bytes; anything else gives
+/// [`ProtocolError::UnsupportedMechanism`] carrying the received name
+/// (trailing zero bytes removed, lossily decoded as UTF-8).
+fn mechanism_from_wire(field: &[u8; 20]) -> Result<Mechanism, ProtocolError> {
+    let mut name: &[u8] = field;
+    while let [rest @ .., 0] = name {
+        name = rest;
+    }
+    match name {
+        b"NULL" => Ok(Mechanism::Null),
+        b"PLAIN" => Ok(Mechanism::Plain),
+        b"CURVE" => Ok(Mechanism::Curve),
+        other => Err(ProtocolError::UnsupportedMechanism(
+            String::from_utf8_lossy(other).into_owned(),
+        )),
     }
 }
 
@@ -288,24 +259,24 @@ mod tests {
     fn mechanism_parsing() {
         let mut field = [0u8; 20];
         field[..4].copy_from_slice(b"NULL");
-        assert_eq!(Mechanism::from_wire(&field), Ok(Mechanism::Null));
+        assert_eq!(mechanism_from_wire(&field), Ok(Mechanism::Null));
         field[..5].copy_from_slice(b"PLAIN");
-        assert_eq!(Mechanism::from_wire(&field), Ok(Mechanism::Plain));
+        assert_eq!(mechanism_from_wire(&field), Ok(Mechanism::Plain));
         field[..5].copy_from_slice(b"CURVE");
-        assert_eq!(Mechanism::from_wire(&field), Ok(Mechanism::Curve));
+        assert_eq!(mechanism_from_wire(&field), Ok(Mechanism::Curve));
         let mut field = [0u8; 20];
         field[..6].copy_from_slice(b"GSSAPI");
         assert_eq!(
-            Mechanism::from_wire(&field),
+            mechanism_from_wire(&field),
             Err(ProtocolError::UnsupportedMechanism("GSSAPI".into()))
         );
         let mut field = [0u8; 20];
         field[..4].copy_from_slice(b"null");
-        assert!(Mechanism::from_wire(&field).is_err());
+        assert!(mechanism_from_wire(&field).is_err());
         let mut field = [0u8; 20];
         field[..4].copy_from_slice(b"NULL");
         field[10] = b'X';
-        assert!(Mechanism::from_wire(&field).is_err());
+        assert!(mechanism_from_wire(&field).is_err());
 
         let mut g = libzmq_null_greeting(3, 1);
         g[12..18].copy_from_slice(b"KERBER");

@@ -5,9 +5,11 @@ use bytes::{Bytes, BytesMut};
 use super::command::Command;
 use super::error::ProtocolError;
 use super::frame::FrameDecoder;
-use super::greeting::{Greeting, Mechanism};
+use super::greeting::Greeting;
 use super::metadata::{Metadata, IDENTITY, SOCKET_TYPE};
+use super::security::{null::Null, SecurityMechanism, Step};
 use super::socket_type::SocketType;
+use super::transform::Transform;
 
 /// Largest frame accepted during the handshake: 64 KiB (SPEC §3.2).
 ///
@@ -63,25 +65,27 @@ pub enum HandshakeStatus {
 enum State {
     /// Waiting for the peer's 64-byte greeting.
     Greeting,
-    /// Our READY is sent; waiting for the peer's READY.
-    Ready { minor_version: u8 },
+    /// The mechanism's exchange (for NULL: our READY is sent, the peer's
+    /// is awaited).
+    Mechanism { minor_version: u8 },
     /// Finished successfully.
     Done(PeerInfo),
     /// Finished with an error, reported again on every later call.
     Failed(ProtocolError),
 }
 
-/// Sans-IO state machine for the greeting and NULL handshake (SPEC §3.1,
-/// §3.2).
+/// Sans-IO state machine for the greeting and the security handshake
+/// (SPEC §3.1, §3.2).
 ///
 /// [`Handshake::new`] queues our greeting; once the peer's greeting arrives
-/// (and names the same mechanism) we queue our READY, then wait for the
-/// peer's READY and validate its socket type. After `Done` or an error,
-/// further calls return the same result without consuming anything.
-#[derive(Clone, Debug)]
+/// (and names the same mechanism) the mechanism runs its exchange (NULL:
+/// our READY out, the peer's READY in), then the peer's socket type is
+/// validated. After `Done` or an error, further calls return the same
+/// result without consuming anything.
+#[derive(Debug)]
 pub struct Handshake {
     config: HandshakeConfig,
-    mechanism: Mechanism,
+    mechanism: Box<dyn SecurityMechanism>,
     decoder: FrameDecoder,
     state: State,
 }
@@ -90,15 +94,25 @@ impl Handshake {
     /// Creates the state machine and appends our greeting to `out`; the
     /// driver writes it at once (SPEC §3.1).
     pub fn new(config: HandshakeConfig, out: &mut BytesMut) -> Self {
-        let mechanism = Mechanism::Null;
-        // The NULL mechanism has no client/server roles: as-server must be 0.
-        let as_server = config.as_server && mechanism != Mechanism::Null;
-        Greeting::ours(mechanism, as_server).encode(out);
+        // NULL is the only mechanism so far. It has no client/server
+        // roles, so its as-server byte is 0 whatever `config` says.
+        let mechanism: Box<dyn SecurityMechanism> = Box::new(Null);
+        Greeting::ours(mechanism.name(), mechanism.as_server()).encode(out);
         Handshake {
             config,
             mechanism,
             decoder: FrameDecoder::new(Some(HANDSHAKE_MAX_FRAME)),
             state: State::Greeting,
+        }
+    }
+
+    /// The frame transform for the data phase, once the handshake is done
+    /// (SPEC §3.3); identity before that.
+    pub fn transform(&mut self) -> Transform {
+        if self.is_done() {
+            self.mechanism.transform()
+        } else {
+            Transform::Identity
         }
     }
 
@@ -140,18 +154,19 @@ impl Handshake {
                     let Some(greeting) = Greeting::decode(in_buf)? else {
                         return Ok(HandshakeStatus::InProgress);
                     };
-                    if greeting.mechanism != self.mechanism {
+                    let ours = self.mechanism.name();
+                    if greeting.mechanism != ours {
                         return Err(ProtocolError::MechanismMismatch {
-                            ours: self.mechanism,
+                            ours,
                             theirs: greeting.mechanism,
                         });
                     }
-                    self.send_ready(out);
-                    self.state = State::Ready {
-                        minor_version: greeting.negotiated_minor(),
-                    };
+                    let minor_version = greeting.negotiated_minor();
+                    self.state = State::Mechanism { minor_version };
+                    let step = self.mechanism.start(&self.our_properties(), out)?;
+                    self.finish_if_done(step, minor_version, out)?;
                 }
-                State::Ready { minor_version } => {
+                State::Mechanism { minor_version } => {
                     let minor_version = *minor_version;
                     let Some(frame) = self.decoder.decode(in_buf)? else {
                         return Ok(HandshakeStatus::InProgress);
@@ -159,32 +174,44 @@ impl Handshake {
                     if !frame.command {
                         return Err(ProtocolError::MessageBeforeReady);
                     }
-                    let metadata = match Command::parse(frame.body)? {
-                        Command::Ready(metadata) => metadata,
-                        Command::Error { reason } => return Err(ProtocolError::PeerError(reason)),
-                        other => {
-                            return Err(ProtocolError::UnexpectedCommand(other.name().to_owned()))
-                        }
-                    };
-                    let peer = self.check_peer(&metadata).inspect_err(|_| {
-                        Command::Error {
-                            reason: INVALID_SOCKET_TYPE.to_owned(),
-                        }
-                        .encode(out);
-                    })?;
-                    self.state = State::Done(PeerInfo {
-                        socket_type: peer,
-                        identity: metadata.identity().cloned(),
-                        minor_version,
-                        metadata,
-                    });
+                    let step = self
+                        .mechanism
+                        .on_command(Command::parse(frame.body)?, out)?;
+                    self.finish_if_done(step, minor_version, out)?;
                 }
             }
         }
     }
 
-    /// Queues our READY command.
-    fn send_ready(&self, out: &mut BytesMut) {
+    /// Once the mechanism is done, checks the peer's properties and
+    /// records the outcome.
+    fn finish_if_done(
+        &mut self,
+        step: Step,
+        minor_version: u8,
+        out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        let Step::Done(metadata) = step else {
+            return Ok(());
+        };
+        let peer = self.check_peer(&metadata).inspect_err(|_| {
+            Command::Error {
+                reason: INVALID_SOCKET_TYPE.to_owned(),
+            }
+            .encode(out);
+        })?;
+        self.state = State::Done(PeerInfo {
+            socket_type: peer,
+            identity: metadata.identity().cloned(),
+            minor_version,
+            metadata,
+        });
+        Ok(())
+    }
+
+    /// The properties we announce: our socket type, and our identity when
+    /// we have one.
+    fn our_properties(&self) -> Metadata {
         let mut metadata = Metadata::new();
         metadata.insert(
             SOCKET_TYPE,
@@ -193,7 +220,7 @@ impl Handshake {
         if let Some(identity) = &self.config.identity {
             metadata.insert(IDENTITY, identity.clone());
         }
-        Command::Ready(metadata).encode(out);
+        metadata
     }
 
     /// Validates the peer's socket type against ours (SPEC §3.5).
@@ -211,6 +238,7 @@ impl Handshake {
 #[cfg(test)]
 mod tests {
     use super::super::frame::{encode_frame, encode_message};
+    use super::super::mechanism::Mechanism;
     use super::*;
     use proptest::prelude::*;
 

@@ -18,8 +18,12 @@ pub mod error;
 pub mod frame;
 pub mod greeting;
 pub mod handshake;
+pub mod mechanism;
 pub mod metadata;
+pub mod security;
+pub mod session;
 pub mod socket_type;
+pub mod transform;
 
 pub use command::Command;
 pub use error::ProtocolError;
@@ -27,7 +31,10 @@ pub use frame::{
     encode_frame, encode_message, frame_header, Frame, FrameDecoder, FLAG_COMMAND, FLAG_LONG,
     FLAG_MORE,
 };
-pub use greeting::{Greeting, Mechanism, GREETING_LEN};
+pub use greeting::{Greeting, GREETING_LEN};
 pub use handshake::{Handshake, HandshakeConfig, HandshakeStatus, PeerInfo, HANDSHAKE_MAX_FRAME};
+pub use mechanism::Mechanism;
 pub use metadata::Metadata;
+pub use session::{HeartbeatConfig, Limits, Session, SessionConfig, SessionEnd, SessionEvent};
 pub use socket_type::SocketType;
+pub use transform::Transform;

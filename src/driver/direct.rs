@@ -6,42 +6,62 @@
 //! socket.
 //!
 //! While a thread waits here, each connection's engine leaves the reading
-//! to it (`ReadSide::direct`). Anything else that gives the socket a
-//! message (another connection's engine, an inproc peer), a connection
-//! arriving or leaving, and closing the socket ring a doorbell (an eventfd
-//! in the same poll set), so the waiter looks again.
+//! to it ([`DirectSource::set_direct`]). Anything else that gives the
+//! socket a message (another connection's engine, an inproc peer), a
+//! connection arriving or leaving, and closing the socket ring a doorbell
+//! (an eventfd in the same poll set), so the waiter looks again.
 //!
 //! Only one thread at a time waits this way; others, async receivers, and
 //! sockets with no or many stream connections use the usual wait.
+//!
+//! The connections are seen through [`DirectSource`], which the engine
+//! implements: this module knows nothing of sessions or pipes.
 
-use crate::driver::core::SocketCore;
-use crate::driver::engine::ReadSide;
 use crate::error::{Error, Result};
 use crate::message::Message;
-use crate::pattern::RoutingId;
+use crate::routing_id::RoutingId;
+use std::os::fd::BorrowedFd;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::driver::lock;
 
+/// A tcp or ipc connection as a direct reader sees it.
+pub(crate) trait DirectSource: Send + Sync {
+    /// The connection's descriptor, to wait on with poll(2).
+    fn fd(&self) -> BorrowedFd<'_>;
+    /// A frame too large to copy through the reader's buffer is arriving:
+    /// the engine reads it, and direct readers leave the connection alone.
+    fn is_bulk(&self) -> bool;
+    /// Whether a direct reader waits on the connection (its engine then
+    /// leaves the reading to it).
+    fn set_direct(&self, on: bool);
+    /// The descriptor is readable: read what the kernel has through
+    /// `scratch`, decode it and queue the messages for the socket.
+    /// Returns true if `scratch` was filled (more may be waiting).
+    fn read_direct(&self, scratch: &mut [u8]) -> bool;
+    /// Hands the connection back to its engine now (bytes may be left).
+    fn wake_engine(&self);
+}
+
 /// The tcp and ipc connections a blocking receiver may read itself.
 #[derive(Default)]
 pub(crate) struct DirectReads {
-    streams: Mutex<Vec<Arc<ReadSide>>>,
+    streams: Mutex<Vec<Arc<dyn DirectSource>>>,
     #[cfg(any(target_os = "linux", target_os = "android"))]
     waiter: imp::Waiter,
 }
 
 impl DirectReads {
     /// A connection finished its handshake: direct readers may use it.
-    pub(crate) fn register(&self, rs: &Arc<ReadSide>) {
-        lock(&self.streams).push(rs.clone());
+    pub(crate) fn register(&self, s: Arc<dyn DirectSource>) {
+        lock(&self.streams).push(s);
         self.ring();
     }
 
     /// A connection ended.
-    pub(crate) fn unregister(&self, rs: &Arc<ReadSide>) {
-        lock(&self.streams).retain(|s| !Arc::ptr_eq(s, rs));
+    pub(crate) fn unregister(&self, s: &Arc<dyn DirectSource>) {
+        lock(&self.streams).retain(|x| !Arc::ptr_eq(x, s));
         self.ring();
     }
 
@@ -54,21 +74,22 @@ impl DirectReads {
     }
 
     /// Waits for a message by reading the socket's connections directly,
-    /// at most `timeout`. `None` when this wait does not apply (no or too
-    /// many stream connections, another thread waiting this way, no
-    /// eventfd): the caller then uses the usual wait.
+    /// at most `timeout`; `try_recv` takes a message queued for the
+    /// socket. `None` when this wait does not apply (no or too many stream
+    /// connections, another thread waiting this way, no eventfd): the
+    /// caller then uses the usual wait.
     pub(crate) fn recv(
         &self,
-        core: &SocketCore,
+        try_recv: impl FnMut() -> Result<(RoutingId, Message)>,
         timeout: Option<Duration>,
     ) -> Option<Result<(RoutingId, Message)>> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         {
-            self.waiter.recv(&self.streams, core, timeout)
+            self.waiter.recv(&self.streams, try_recv, timeout)
         }
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         {
-            let _ = (core, timeout);
+            let _ = (try_recv, timeout);
             None
         }
     }
@@ -116,8 +137,8 @@ mod imp {
 
         pub(super) fn recv(
             &self,
-            streams: &Mutex<Vec<Arc<ReadSide>>>,
-            core: &SocketCore,
+            streams: &Mutex<Vec<Arc<dyn DirectSource>>>,
+            mut try_recv: impl FnMut() -> Result<(RoutingId, Message)>,
             timeout: Option<Duration>,
         ) -> Option<Result<(RoutingId, Message)>> {
             let mut scratch = self.reader.try_lock().ok()?;
@@ -144,27 +165,25 @@ mod imp {
                 }
                 // Connections receiving a large frame are the engine's
                 // until it is complete; its delivery rings the doorbell.
-                let sides: Vec<Arc<ReadSide>> = all
-                    .into_iter()
-                    .filter(|s| !s.bulk.load(Ordering::SeqCst))
-                    .collect();
+                let sides: Vec<Arc<dyn DirectSource>> =
+                    all.into_iter().filter(|s| !s.is_bulk()).collect();
                 for s in &sides {
-                    s.direct.store(true, Ordering::SeqCst);
+                    s.set_direct(true);
                 }
                 let left = |filled: &[bool]| {
                     self.polling.store(false, Ordering::SeqCst);
                     for (s, &more) in sides.iter().zip(filled) {
-                        s.direct.store(false, Ordering::SeqCst);
+                        s.set_direct(false);
                         if more {
                             // Bytes may be left in the kernel: the engine
                             // takes over now rather than after its pause.
-                            s.wake.notify_one();
+                            s.wake_engine();
                         }
                     }
                 };
                 let mut filled = vec![false; sides.len()];
                 // Announced: anything that arrives from now on rings.
-                match core.try_recv() {
+                match try_recv() {
                     Err(Error::WouldBlock) => {}
                     r => {
                         left(&filled);
@@ -190,7 +209,7 @@ mod imp {
                 };
                 let mut fds: Vec<PollFd<'_>> = sides
                     .iter()
-                    .map(|s| PollFd::new(&s.half, PollFlags::IN))
+                    .map(|s| PollFd::from_borrowed_fd(s.fd(), PollFlags::IN))
                     .collect();
                 fds.push(PollFd::new(bell, PollFlags::IN));
                 let polled = rustix::event::poll(&mut fds, wait.as_ref());
@@ -212,10 +231,10 @@ mod imp {
                 }
                 for (i, s) in sides.iter().enumerate() {
                     if ready[i] {
-                        filled[i] = s.read_direct(core, &mut scratch);
+                        filled[i] = s.read_direct(&mut scratch);
                     }
                 }
-                match core.try_recv() {
+                match try_recv() {
                     Err(Error::WouldBlock) => {
                         // Keep the announcement for the next round, but
                         // hand unread bytes to the engines.

@@ -1,0 +1,124 @@
+//! The receiving side of a socket (SPEC §5.2, §6.1): the fair queue of
+//! peers with input, the messages already taken from their pipes, and the
+//! receivers waiting for either.
+//!
+//! A receiver takes a turn's worth of messages (up to [`RECV_TURN`]) from
+//! the next peer under one lock, then serves itself and the receivers
+//! after it from [`Inbound::received`] without touching the pipes.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use crate::driver::direct::DirectReads;
+use crate::driver::lock;
+use crate::driver::pipe::Pipe;
+use crate::driver::wait::{WaitQueue, Waiting};
+use crate::message::Message;
+use crate::pattern::{FairQueue, Take};
+use crate::routing_id::RoutingId;
+
+use super::stats::Counters;
+
+/// Most messages a receiver takes from one peer per turn (SPEC §5.2).
+pub(crate) const RECV_TURN: usize = 64;
+
+/// The receiving side's queues and waiters.
+#[derive(Default)]
+pub(crate) struct Inbound {
+    /// Peers whose inbound pipe became non-empty, in that order.
+    ready: Mutex<FairQueue<(RoutingId, Arc<Pipe>)>>,
+    /// Messages already taken from the pipes, in turn order.
+    received: Mutex<VecDeque<(RoutingId, Message)>>,
+    /// Receivers waiting for a message (or for the socket to close).
+    waiters: WaitQueue,
+    /// The connections a blocking receiver may read itself (SPEC §6.1).
+    pub(crate) direct: DirectReads,
+}
+
+impl Inbound {
+    /// Peer `id`'s pipe has input: it joins the fair queue.
+    pub(crate) fn schedule(&self, id: RoutingId, pipe: Arc<Pipe>) {
+        lock(&self.ready).schedule((id, pipe));
+        self.wake_one();
+    }
+
+    /// Queues a message as if it came from peer `id` (XPUB hands
+    /// subscriptions to the application this way).
+    pub(crate) fn deliver(&self, id: RoutingId, msg: Message) {
+        lock(&self.received).push_back((id, msg));
+        self.wake_one();
+    }
+
+    /// Takes the next message, refilling from the next peer's pipe when
+    /// nothing is left over from the last turn. Peers found gone (their
+    /// pipe drained and closed) are added to `departed`.
+    pub(crate) fn take(
+        &self,
+        counters: &Counters,
+        departed: &mut Vec<RoutingId>,
+    ) -> Option<(RoutingId, Message)> {
+        let mut received = lock(&self.received);
+        if received.is_empty() {
+            self.refill(&mut received, counters, departed);
+        }
+        let next = received.pop_front();
+        if next.is_some() && !received.is_empty() {
+            // Another receiver may be waiting for what is left.
+            self.waiters.notify(1);
+        }
+        next
+    }
+
+    /// Takes a turn's worth of messages from the next peer with input.
+    fn refill(
+        &self,
+        received: &mut VecDeque<(RoutingId, Message)>,
+        counters: &Counters,
+        departed: &mut Vec<RoutingId>,
+    ) {
+        let mut bytes = 0usize;
+        let mut taken = 0usize;
+        let mut ready = lock(&self.ready);
+        ready.take(|(id, pipe)| {
+            let d = pipe.drain_into(RECV_TURN, |m| {
+                bytes += m.byte_len();
+                received.push_back((*id, m));
+            });
+            taken += d.taken;
+            if d.done {
+                departed.push(*id);
+            }
+            if d.taken > 0 {
+                Take::Item {
+                    value: (),
+                    more: d.more,
+                }
+            } else {
+                Take::Empty
+            }
+        });
+        if !ready.is_empty() {
+            self.waiters.notify(1);
+        }
+        drop(ready);
+        counters.taken(taken, bytes);
+    }
+
+    /// Registers a waiting receiver; check for a message again before
+    /// waiting.
+    pub(crate) fn listen(&self) -> Waiting<'_> {
+        self.waiters.listen()
+    }
+
+    /// Wakes one waiting receiver, and a thread waiting directly.
+    fn wake_one(&self) {
+        self.waiters.notify(1);
+        self.direct.ring();
+    }
+
+    /// Wakes every waiting receiver (the socket closed).
+    pub(crate) fn wake_all(&self) {
+        self.waiters.notify(usize::MAX);
+        self.direct.ring();
+    }
+}

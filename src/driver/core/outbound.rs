@@ -1,0 +1,150 @@
+//! Sending (SPEC §5.2, §5.3, §6.3): balanced sends over the outlets,
+//! sends addressed to one peer, and waiting for room. Every attempt that
+//! fails gives the message back, so a caller can wait and retry, or hand
+//! it to the application.
+
+use event_listener::{Event, EventListener};
+
+use super::registry::Refusal;
+use super::SocketCore;
+use crate::driver::lock;
+use crate::driver::runtime::block_on;
+use crate::error::Error;
+use crate::message::Message;
+use crate::routing_id::RoutingId;
+use std::time::Duration;
+
+/// A failed attempt: why, and the message, given back.
+pub(crate) type Refused<M> = (Error, M);
+
+/// Retries `attempt` until it takes the message or fails with something
+/// other than `WouldBlock`, waiting on `room` between tries. Cancel-safe:
+/// if the future is dropped, the message was not sent.
+pub(crate) async fn retry_send<M>(
+    room: &Event,
+    mut msg: M,
+    mut attempt: impl FnMut(M) -> Result<(), Refused<M>>,
+) -> Result<(), Refused<M>> {
+    loop {
+        match attempt(msg) {
+            Err((Error::WouldBlock, m)) => msg = m,
+            r => return r,
+        }
+        let listener = room.listen();
+        match attempt(msg) {
+            Err((Error::WouldBlock, m)) => msg = m,
+            r => return r,
+        }
+        listener.await;
+    }
+}
+
+/// [`retry_send`] on a plain thread: tries at once, and only if that would
+/// block waits, at most `timeout` (then `Timeout`, with the message).
+pub(crate) fn blocking_retry_send<M>(
+    room: &Event,
+    msg: M,
+    mut attempt: impl FnMut(M) -> Result<(), Refused<M>>,
+    timeout: Option<Duration>,
+) -> Result<(), Refused<M>> {
+    let msg = match attempt(msg) {
+        Err((Error::WouldBlock, m)) => m,
+        r => return r,
+    };
+    // Between tries the message waits here, outside the future, so that
+    // when the timeout drops the future it can still be handed back.
+    let mut slot = Some(msg);
+    let fut = async {
+        loop {
+            let listener = room.listen();
+            let Some(m) = slot.take() else {
+                unreachable!("the message is put back after every try")
+            };
+            match attempt(m) {
+                Err((Error::WouldBlock, m)) => slot = Some(m),
+                r => return r,
+            }
+            listener.await;
+        }
+    };
+    match block_on(fut, timeout) {
+        Some(r) => r,
+        None => match slot.take() {
+            Some(m) => Err((
+                Error::Timeout {
+                    after: timeout.unwrap_or_default(),
+                },
+                m,
+            )),
+            None => unreachable!("a timed-out send still holds its message"),
+        },
+    }
+}
+
+impl SocketCore {
+    /// A listener for [`room`](Self::room).
+    pub(crate) fn room_listener(&self) -> EventListener {
+        self.room.listen()
+    }
+
+    /// Hands `msg` to the next peer with room, round-robin (SPEC §5.2),
+    /// telling which peer took it (REQ waits for the reply from that one).
+    /// `WouldBlock` with the message when no peer can take it now.
+    pub(crate) fn try_send_balanced_to(&self, msg: Message) -> Result<RoutingId, Refused<Message>> {
+        if self.is_closed() {
+            return Err((Error::Closed, msg));
+        }
+        let mut gone = Vec::new();
+        let r = lock(&self.peers).offer_balanced(msg, &mut gone);
+        for id in gone {
+            self.peer_left(id);
+        }
+        r.map_err(|m| (Error::WouldBlock, m))
+    }
+
+    /// [`try_send_balanced_to`](Self::try_send_balanced_to), without
+    /// telling which peer.
+    pub(crate) fn try_send_balanced(&self, msg: Message) -> Result<(), Refused<Message>> {
+        self.try_send_balanced_to(msg).map(|_| ())
+    }
+
+    /// Sends to one peer (SPEC §5.3): `HostUnreachable` for an unknown or
+    /// departed id, `WouldBlock` when it is full; the message comes back
+    /// either way.
+    pub(crate) fn try_send_to(&self, id: RoutingId, msg: Message) -> Result<(), Refused<Message>> {
+        if self.is_closed() {
+            return Err((Error::Closed, msg));
+        }
+        let r = lock(&self.peers).offer_to(id, msg);
+        match r {
+            Ok(()) => Ok(()),
+            Err(Refusal::Full(m)) => Err((Error::WouldBlock, m)),
+            Err(Refusal::Unknown(m)) => Err((Error::HostUnreachable { routing_id: id }, m)),
+            Err(Refusal::Gone(m)) => {
+                self.peer_left(id);
+                Err((Error::HostUnreachable { routing_id: id }, m))
+            }
+        }
+    }
+
+    /// Retries `attempt` until it takes the message, waiting for room
+    /// between tries (cancel-safe: if dropped, the message was not sent).
+    pub(crate) async fn send_with<M>(
+        &self,
+        msg: M,
+        mut attempt: impl FnMut(&Self, M) -> Result<(), Refused<M>>,
+    ) -> Result<(), Refused<M>> {
+        retry_send(&self.room, msg, |m| attempt(self, m)).await
+    }
+
+    /// Blocking send for plain threads (SPEC §6.3): tries at once, and only
+    /// if that would block waits, at most `sndtimeo`.
+    #[inline]
+    pub(crate) fn blocking_send_with<M>(
+        &self,
+        msg: M,
+        mut attempt: impl FnMut(&Self, M) -> Result<(), Refused<M>>,
+    ) -> Result<(), Refused<M>> {
+        blocking_retry_send(&self.room, msg, |m| attempt(self, m), self.options.sndtimeo)
+    }
+}

@@ -1,0 +1,318 @@
+//! The engine: one tokio task per tcp or ipc connection, moving bytes
+//! between the stream and the connection's `zmtp::Session`, and messages
+//! between the session and the socket's pipes (SPEC §3, §6.1). It holds
+//! no protocol logic: it reads into the session's buffer, writes what the
+//! session gives it, hands decoded messages to the inbound pipe, offers
+//! the outbound pipe's messages to the session, and sleeps until the next
+//! readiness, message or the one deadline the session asks for.
+//!
+//! Writes are batched: the engine takes every message queued in the
+//! outbound pipe (up to 1024), which the session encodes into one buffer
+//! (large frames stay in the caller's `Bytes`), written with one vectored
+//! write. Reads are large, and every frame in a read is decoded before
+//! the batch of messages is handed to the socket under one lock.
+//!
+//! On an idle connection the sending thread writes the message itself
+//! instead of waking the engine ([`connection::direct_write_hook`]), and a
+//! thread blocked in a receive may read the connection itself
+//! (`driver::direct`); the engine then leaves the reading to it.
+
+mod binding;
+mod connection;
+
+pub(crate) use binding::Attach;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oxmq_transports::{ReadHalf, Stream, WriteHalf};
+
+use crate::driver::core::Port;
+use crate::driver::monitor::{DisconnectReason, SocketEvent};
+use crate::driver::pipe::Hook;
+use crate::zmtp::{HeartbeatConfig, Limits, PeerInfo, Session, SessionConfig, SessionEvent};
+use binding::Binding;
+use connection::{
+    direct_write_hook, io_reason, session_reason, Connection, Flushed, WriteStep, READ_CHUNK,
+};
+
+/// How a connection ended.
+pub(crate) struct EngineEnd {
+    /// Whether the handshake had completed.
+    pub(crate) handshake_done: bool,
+}
+
+/// How long an engine leaves its connection to a direct reader before it
+/// looks again (it also looks when woken).
+const DIRECT_DEFER: Duration = Duration::from_millis(5);
+
+/// The session a socket's connection runs (SPEC §7 options).
+fn session_config(port: &dyn Port, attach: &Attach) -> SessionConfig {
+    let o = port.options();
+    SessionConfig {
+        socket_type: port.kind(),
+        identity: o.routing_id.clone(),
+        as_server: false,
+        limits: Limits {
+            max_frame: o.maxmsgsize,
+            max_frames: o.max_frames,
+            max_message_bytes: o.rcvhwm_bytes,
+        },
+        handshake_timeout: o.handshake_ivl,
+        heartbeat: HeartbeatConfig {
+            interval: o.heartbeat_ivl,
+            timeout: o.heartbeat_timeout,
+            ttl: o.heartbeat_ttl,
+        },
+        keep_unsent: matches!(attach, Attach::Persistent { .. }),
+    }
+}
+
+/// Drives the session through the handshake: writes what it queues,
+/// reads what comes, wakes for its deadline.
+async fn handshake(
+    session: &mut Session,
+    rd: &ReadHalf,
+    wr: &WriteHalf,
+) -> Result<PeerInfo, DisconnectReason> {
+    let mut buf_hint = 256;
+    loop {
+        write_all(session, wr).await?;
+        while let Some(ev) = session.poll_event() {
+            match ev {
+                SessionEvent::Established(info) => return Ok(info),
+                SessionEvent::Closed(end) => return Err(session_reason(&end)),
+                SessionEvent::MultipartDropped => {}
+            }
+        }
+        let deadline = session.poll_timeout();
+        tokio::select! {
+            r = rd.readable() => r.map_err(|e| io_reason(&e))?,
+            _ = sleep_until(deadline) => {
+                session.handle_timeout(Instant::now());
+                continue;
+            }
+        }
+        let buf = session.read_buffer();
+        if buf.capacity() - buf.len() < buf_hint {
+            buf.reserve(READ_CHUNK);
+            buf_hint = READ_CHUNK / 4;
+        }
+        match rd.try_read_buf(buf) {
+            Ok(0) => session.handle_eof(Instant::now()),
+            Ok(n) => session.handle_read(Instant::now(), n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_reason(&e)),
+        }
+    }
+}
+
+/// Sleeps until `at`, or for ever without a deadline.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes everything the session has queued (the handshake's bytes).
+async fn write_all(session: &mut Session, wr: &WriteHalf) -> Result<(), DisconnectReason> {
+    loop {
+        let mut iov = [std::io::IoSlice::new(&[]); 16];
+        let n = session.poll_transmit(&mut iov);
+        if n == 0 {
+            return Ok(());
+        }
+        match wr.try_write_vectored(&iov[..n]) {
+            Ok(0) => return Err(io_reason(&std::io::ErrorKind::WriteZero.into())),
+            Ok(k) => session.transmitted(k),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                wr.writable().await.map_err(|e| io_reason(&e))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_reason(&e)),
+        }
+    }
+}
+
+/// Runs one connection to its end.
+pub(crate) async fn run(
+    port: Arc<dyn Port>,
+    stream: Stream,
+    endpoint: String,
+    peer: String,
+    attach: Attach,
+) -> EngineEnd {
+    let (rd, wr) = stream.into_split();
+    let mut session = Session::new(session_config(&*port, &attach), Instant::now());
+    let info = match handshake(&mut session, &rd, &wr).await {
+        Ok(info) => info,
+        Err(reason) => {
+            // An ERROR command the session queued for the peer has been
+            // written already (`handshake` writes before it looks at the
+            // session's events).
+            tracing::warn!(%endpoint, %peer, %reason, "ZMTP handshake failed; connection closed");
+            port.monitor().emit(SocketEvent::HandshakeFailed {
+                endpoint,
+                peer,
+                reason,
+            });
+            return EngineEnd {
+                handshake_done: false,
+            };
+        }
+    };
+    tracing::debug!(%endpoint, %peer, "ZMTP handshake succeeded");
+    port.monitor().emit(SocketEvent::HandshakeSucceeded {
+        endpoint: endpoint.clone(),
+        peer: peer.clone(),
+    });
+
+    let mut binding = Binding::new(port.clone(), attach);
+    binding.report = Some((endpoint.clone(), peer.clone()));
+    if !port.connected(&binding.out, info.identity.as_ref()) {
+        tracing::info!(%endpoint, %peer, "connection refused by the {} socket", port.kind());
+        binding.reason = DisconnectReason::Refused;
+        return EngineEnd {
+            handshake_done: true,
+        };
+    }
+    let conn = Arc::new(Connection::new(
+        session,
+        rd,
+        wr,
+        binding.inp.clone(),
+        port.counters().clone(),
+    ));
+    binding.conn = Some(conn.clone());
+    binding
+        .out
+        .set_reader(Some(direct_write_hook(&conn, &binding.out)));
+    binding.inp.set_writer(Some(notify_hook(&conn)));
+    binding.inp.set_hwm_bytes(port.options().rcvhwm_bytes);
+    // Anything queued before this connection existed is waiting already.
+    conn.out_ready.notify_one();
+    binding.register_direct(&conn);
+    let reason = {
+        let reader = read_loop(&conn);
+        let writer = write_loop(&conn, &binding);
+        let timer = timer_loop(&conn);
+        tokio::pin!(reader, writer, timer);
+        tokio::select! {
+            r = &mut reader => match r {
+                // The socket stopped receiving (it is closing): keep
+                // flushing what it sent until the linger runs out.
+                DisconnectReason::SocketClosed => tokio::select! {
+                    w = &mut writer => w,
+                    t = &mut timer => t,
+                },
+                other => other,
+            },
+            w = &mut writer => w,
+            t = &mut timer => t,
+        }
+    };
+    if reason != DisconnectReason::SocketClosed {
+        tracing::info!(%endpoint, %peer, %reason, "connection closed");
+    }
+    binding.reason = reason;
+    drop(binding);
+    EngineEnd {
+        handshake_done: true,
+    }
+}
+
+/// The inbound pipe's writer hook: room appeared for decoded messages.
+fn notify_hook(conn: &Arc<Connection>) -> Hook {
+    let conn = Arc::downgrade(conn);
+    Arc::new(move || {
+        if let Some(c) = conn.upgrade() {
+            c.wake.notify_one();
+        }
+    })
+}
+
+/// The engine's reading: waits for bytes, reads and decodes them, hands
+/// the messages over, and stops reading while the socket's queue for this
+/// peer is full (back-pressure). While a blocking receiver waits on the
+/// connection itself, the engine leaves the reading to it.
+async fn read_loop(conn: &Connection) -> DisconnectReason {
+    use std::sync::atomic::Ordering;
+    loop {
+        let flushed = {
+            let mut st = conn.lock();
+            conn.flush(&mut st)
+        };
+        match flushed {
+            Flushed::SocketClosed => return DisconnectReason::SocketClosed,
+            Flushed::End(reason) => return reason,
+            // Room in the pipe (its writer hook) or a direct reader's
+            // hand-over wakes `wake`.
+            Flushed::Full => {
+                conn.wake.notified().await;
+                continue;
+            }
+            Flushed::Clear => {}
+        }
+        if conn.direct.load(Ordering::Acquire) && !conn.bulk.load(Ordering::Acquire) {
+            tokio::select! {
+                _ = conn.wake.notified() => {}
+                _ = tokio::time::sleep(DIRECT_DEFER) => {}
+            }
+            continue;
+        }
+        tokio::select! {
+            r = conn.readable() => {
+                if let Err(e) = r {
+                    return io_reason(&e);
+                }
+            }
+            _ = conn.wake.notified() => continue,
+        }
+        if conn.direct.load(Ordering::Acquire) && !conn.bulk.load(Ordering::Acquire) {
+            // A blocking receiver was woken by the same bytes: its read.
+            continue;
+        }
+        conn.read_engine();
+    }
+}
+
+/// The engine's writing: encodes queued messages, writes them, waits for
+/// the kernel or for more messages. Ends when the socket has stopped
+/// sending and everything went out (dropping the write half then shuts
+/// the connection down in order).
+async fn write_loop(conn: &Connection, binding: &Binding) -> DisconnectReason {
+    loop {
+        let ready = conn.out_ready.notified();
+        match conn.write_engine(&binding.out) {
+            Err(reason) => return reason,
+            Ok(WriteStep::Done) => return DisconnectReason::SocketClosed,
+            Ok(WriteStep::Blocked) => {
+                if let Err(e) = conn.writable().await {
+                    return io_reason(&e);
+                }
+            }
+            Ok(WriteStep::Idle) => ready.await,
+        }
+    }
+}
+
+/// The session's one timer (handshake over, so heartbeats, SPEC §6.8):
+/// sleeps until its deadline, lets it act, and ends the connection when
+/// it says so.
+async fn timer_loop(conn: &Connection) -> DisconnectReason {
+    loop {
+        let changed = conn.timer.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let deadline = conn.deadline();
+        tokio::select! {
+            _ = sleep_until(deadline) => {}
+            _ = &mut changed => continue,
+        }
+        if let Some(reason) = conn.timeout(Instant::now()) {
+            return reason;
+        }
+    }
+}

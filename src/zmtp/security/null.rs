@@ -1,0 +1,46 @@
+//! The NULL mechanism (RFC 23 §"The NULL Security Mechanism", SPEC §3.2):
+//! each side sends READY with its properties; no authentication, no
+//! encryption.
+
+use bytes::BytesMut;
+
+use super::{SecurityMechanism, Step};
+use crate::zmtp::command::Command;
+use crate::zmtp::error::ProtocolError;
+use crate::zmtp::mechanism::Mechanism;
+use crate::zmtp::metadata::Metadata;
+use crate::zmtp::transform::Transform;
+
+/// NULL: READY out as soon as the peer's greeting is in, then the peer's
+/// READY is the only acceptable command (an ERROR ends the handshake with
+/// the peer's reason).
+#[derive(Clone, Debug, Default)]
+pub struct Null;
+
+impl SecurityMechanism for Null {
+    fn name(&self) -> Mechanism {
+        Mechanism::Null
+    }
+
+    fn as_server(&self) -> bool {
+        // RFC 23: NULL has no roles, so the as-server byte is zero.
+        false
+    }
+
+    fn start(&mut self, ours: &Metadata, out: &mut BytesMut) -> Result<Step, ProtocolError> {
+        Command::Ready(ours.clone()).encode(out);
+        Ok(Step::Continue)
+    }
+
+    fn on_command(&mut self, command: Command, _out: &mut BytesMut) -> Result<Step, ProtocolError> {
+        match command {
+            Command::Ready(metadata) => Ok(Step::Done(metadata)),
+            Command::Error { reason } => Err(ProtocolError::PeerError(reason)),
+            other => Err(ProtocolError::UnexpectedCommand(other.name().to_owned())),
+        }
+    }
+
+    fn transform(&mut self) -> Transform {
+        Transform::Identity
+    }
+}
