@@ -180,7 +180,7 @@ fn side_oxmq(clients: usize, requests: u32) -> Outcome {
             for _ in 0..total {
                 let r = server
                     .blocking_recv()
-                    .and_then(|(id, msg)| server.blocking_send(id, msg));
+                    .and_then(|(id, msg)| Ok(server.blocking_send(id, msg)?));
                 if let Err(e) = r {
                     eprintln!("oxmq server: {e}");
                     errors.fetch_add(1, Ordering::Relaxed);

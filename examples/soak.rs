@@ -259,7 +259,7 @@ fn echo_server(
     std::thread::spawn(move || {
         while active.load(Ordering::SeqCst) > 0 {
             match server.blocking_recv() {
-                Ok((id, msg)) => match server.blocking_send(id, msg) {
+                Ok((id, msg)) => match server.blocking_send(id, msg).map_err(Error::from) {
                     // The client may be gone (dropped, disconnected, or its
                     // connection cut by a rebind): its reply is lost.
                     Ok(()) | Err(Error::HostUnreachable { .. }) => {}
@@ -302,7 +302,7 @@ fn client_server(stats: &Arc<Stats>, threads: &mut Vec<JoinHandle<()>>) {
                     let mut m = token.to_be_bytes().to_vec();
                     m.extend_from_slice(&seq.to_be_bytes());
                     let sent = Bytes::from(m);
-                    if let Err(e) = client.blocking_send(sent.clone()) {
+                    if let Err(e) = client.blocking_send(sent.clone()).map_err(Error::from) {
                         stats.fail(format!("client send over {ep}: {e}"));
                         break;
                     }
@@ -391,7 +391,7 @@ fn storm(stats: &Arc<Stats>, threads: &mut Vec<JoinHandle<()>>) {
                 // the rebind cut; resend after a timeout. Replies to older
                 // requests (resent or duplicated) are stale, not wrong.
                 'resend: loop {
-                    if let Err(e) = client.blocking_send(sent.clone()) {
+                    if let Err(e) = client.blocking_send(sent.clone()).map_err(Error::from) {
                         if !matches!(e, Error::Timeout { .. }) {
                             stats.fail(format!("storm client {c}: send: {e}"));
                             break 'outer;

@@ -25,28 +25,48 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod api;
 mod driver;
 mod error;
 mod message;
 mod options;
-pub mod pattern;
-pub mod proxy;
+mod pattern;
 mod routing_id;
 mod socket;
-pub mod zmtp;
+mod zmtp;
 
-pub use driver::core::stats::{PeerQueues, SocketStats};
-pub use driver::monitor::{DisconnectReason, Monitor, SocketEvent};
-pub use error::{Error, Result};
-pub use message::Message;
-pub use options::SocketOptions;
-pub use oxmq_transports::{Endpoint, EndpointError};
-pub use proxy::{
+pub use api::proxy::{
     blocking_proxy, blocking_proxy_steerable, proxy, proxy_steerable, ProxyCapture, ProxyControl,
     ProxySocket,
 };
+pub use api::{RecvSocket, SendSocket, Socket};
+pub use driver::core::stats::{PeerQueues, SocketStats};
+pub use driver::monitor::{DisconnectReason, Monitor, SocketEvent};
+pub use error::{Error, Result, SendError, StateError};
+pub use message::Message;
+pub use options::SocketOptions;
+pub use oxmq_transports::{Endpoint, EndpointError};
 pub use routing_id::RoutingId;
 pub use socket::{
     Client, Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Server, Sub, XPub, XSub,
 };
-pub use zmtp::SocketType;
+pub use zmtp::{Mechanism, ProtocolError, SocketType};
+
+/// Not part of the API: the sans-IO layers, for oxmq's own fuzz targets
+/// and protocol tests (a scripted raw peer encodes with them). Anything
+/// here may change in any release.
+#[doc(hidden)]
+pub mod __internal {
+    pub use crate::pattern::{SubscriptionCounts, SubscriptionTrie};
+
+    /// The ZMTP codecs and the session (SPEC §3).
+    pub mod zmtp {
+        pub use crate::zmtp::command::MAX_PING_CONTEXT;
+        pub use crate::zmtp::{
+            encode_frame, encode_message, frame_header, Command, Frame, FrameDecoder, Greeting,
+            Handshake, HandshakeConfig, HandshakeStatus, HeartbeatConfig, Limits, Mechanism,
+            Metadata, PeerInfo, ProtocolError, Session, SessionConfig, SessionEnd, SessionEvent,
+            SocketType, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, GREETING_LEN, HANDSHAKE_MAX_FRAME,
+        };
+    }
+}

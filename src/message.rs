@@ -1,13 +1,34 @@
-//! Messages: one or more frames of bytes (SPEC §5.1).
+//! Messages: ordered lists of frames of bytes (SPEC §5.1).
 
 use bytes::Bytes;
 
-/// A message: an ordered list of one or more frames (SPEC §5.1).
+/// A message: an ordered list of frames (SPEC §5.1).
 ///
 /// Frames are [`Bytes`], so building a message from `Bytes` and sending it
 /// does not copy the payload; over inproc the very same `Bytes` reach the
-/// receiver. A single-frame message is stored without a separate allocation
-/// for the frame list.
+/// receiver. A single-frame message is stored without a separate
+/// allocation for the frame list.
+///
+/// A message is a collection of frames: [`len`](Self::len) counts them,
+/// [`is_empty`](Self::is_empty) says there are none, and it can be
+/// indexed, iterated, collected and extended. A received message always
+/// has at least one frame. One built with no frames
+/// ([`Message::new`], or collected from nothing) is sent as a single
+/// empty frame, the shortest message ZMTP can carry.
+///
+/// ```
+/// use bytes::Bytes;
+/// use oxmq::Message;
+///
+/// let mut m: Message = ["a", "b"].into_iter().map(Bytes::from).collect();
+/// m.extend([Bytes::from("c")]);
+/// assert_eq!(m.len(), 3);
+/// assert_eq!(m[1], "b");
+/// assert_eq!(m.iter().map(|f| f.len()).sum::<usize>(), 3);
+/// let copied = String::from("owned");
+/// assert_eq!(Message::from(copied.as_str()).first(), "owned");
+/// assert!(Message::new().is_empty());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     frames: Frames,
@@ -16,40 +37,45 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Frames {
     One(Bytes),
+    /// Zero frames, or two and more.
     Many(Vec<Bytes>),
 }
 
+/// What [`Message::first`] gives for a message without frames.
+static EMPTY: Bytes = Bytes::new();
+
 impl Message {
-    /// A message of one empty frame.
+    /// A message without frames, to push frames into.
     pub fn new() -> Self {
         Message {
-            frames: Frames::One(Bytes::new()),
+            frames: Frames::Many(Vec::new()),
         }
     }
 
-    /// Builds a message from its frames. An empty list gives a message of
-    /// one empty frame, since a ZeroMQ message always has at least one.
-    pub fn from_frames(frames: Vec<Bytes>) -> Self {
-        match frames.len() {
-            0 => Message::new(),
-            1 => {
-                let mut frames = frames;
-                Message {
-                    frames: Frames::One(frames.pop().unwrap_or_default()),
-                }
+    /// Builds a message from its frames, in order. The payloads are not
+    /// copied.
+    pub fn from_frames(mut frames: Vec<Bytes>) -> Self {
+        if frames.len() == 1 {
+            if let Some(f) = frames.pop() {
+                return Message::from(f);
             }
-            _ => Message {
-                frames: Frames::Many(frames),
-            },
+        }
+        Message {
+            frames: Frames::Many(frames),
         }
     }
 
-    /// The frames, in order (never empty).
+    /// The frames, in order.
     pub fn frames(&self) -> &[Bytes] {
         match &self.frames {
             Frames::One(b) => std::slice::from_ref(b),
             Frames::Many(v) => v,
         }
+    }
+
+    /// An iterator over the frames, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Bytes> {
+        self.frames().iter()
     }
 
     /// Consumes the message, returning its frames.
@@ -64,6 +90,7 @@ impl Message {
     pub fn push_back(&mut self, frame: impl Into<Bytes>) {
         let frame = frame.into();
         match &mut self.frames {
+            Frames::Many(v) if v.is_empty() => self.frames = Frames::One(frame),
             Frames::Many(v) => v.push(frame),
             Frames::One(first) => {
                 let first = std::mem::take(first);
@@ -76,6 +103,7 @@ impl Message {
     pub fn push_front(&mut self, frame: impl Into<Bytes>) {
         let frame = frame.into();
         match &mut self.frames {
+            Frames::Many(v) if v.is_empty() => self.frames = Frames::One(frame),
             Frames::Many(v) => v.insert(0, frame),
             Frames::One(first) => {
                 let first = std::mem::take(first);
@@ -84,15 +112,14 @@ impl Message {
         }
     }
 
-    /// Number of frames (at least 1).
+    /// Number of frames.
     pub fn len(&self) -> usize {
         self.frames().len()
     }
 
-    /// Always false: a message has at least one frame. Present for clippy's
-    /// `len_without_is_empty` and for symmetry with collections.
+    /// Whether the message has no frames.
     pub fn is_empty(&self) -> bool {
-        false
+        self.frames().is_empty()
     }
 
     /// Total payload bytes over all frames.
@@ -100,12 +127,9 @@ impl Message {
         self.frames().iter().map(Bytes::len).sum()
     }
 
-    /// The single frame of a one-frame message, or `None` for multipart.
+    /// The single frame of a one-frame message, or `None` otherwise.
     pub fn into_single(self) -> Option<Bytes> {
-        match self.frames {
-            Frames::One(b) => Some(b),
-            Frames::Many(_) => None,
-        }
+        self.try_into_single().ok()
     }
 
     /// The single frame of a one-frame message, or the message back.
@@ -117,15 +141,58 @@ impl Message {
         }
     }
 
-    /// The first frame.
+    /// The first frame (the topic of a pub/sub message); an empty one for
+    /// a message without frames.
     pub fn first(&self) -> &Bytes {
-        &self.frames()[0]
+        self.frames().first().unwrap_or(&EMPTY)
     }
 }
 
 impl Default for Message {
     fn default() -> Self {
         Message::new()
+    }
+}
+
+impl std::ops::Index<usize> for Message {
+    type Output = Bytes;
+
+    /// The frame at `index`. Panics if there is no such frame, as slices
+    /// do.
+    fn index(&self, index: usize) -> &Bytes {
+        &self.frames()[index]
+    }
+}
+
+impl IntoIterator for Message {
+    type Item = Bytes;
+    type IntoIter = std::vec::IntoIter<Bytes>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_frames().into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Message {
+    type Item = &'a Bytes;
+    type IntoIter = std::slice::Iter<'a, Bytes>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: Into<Bytes>> FromIterator<T> for Message {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Message::from_frames(iter.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Bytes>> Extend<T> for Message {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for f in iter {
+            self.push_back(f);
+        }
     }
 }
 
@@ -138,26 +205,37 @@ impl From<Bytes> for Message {
 }
 
 impl From<Vec<u8>> for Message {
+    /// One frame owning the vector (no copy).
     fn from(v: Vec<u8>) -> Self {
         Message::from(Bytes::from(v))
     }
 }
 
-impl From<&'static str> for Message {
-    fn from(s: &'static str) -> Self {
-        Message::from(Bytes::from_static(s.as_bytes()))
-    }
-}
-
-impl From<&'static [u8]> for Message {
-    fn from(s: &'static [u8]) -> Self {
-        Message::from(Bytes::from_static(s))
-    }
-}
-
 impl From<String> for Message {
+    /// One frame owning the string's bytes (no copy).
     fn from(s: String) -> Self {
         Message::from(Bytes::from(s))
+    }
+}
+
+impl From<&str> for Message {
+    /// One frame, a copy of the string's bytes.
+    fn from(s: &str) -> Self {
+        Message::from(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<&[u8]> for Message {
+    /// One frame, a copy of the bytes.
+    fn from(s: &[u8]) -> Self {
+        Message::from(Bytes::copy_from_slice(s))
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Message {
+    /// One frame, a copy of the bytes.
+    fn from(s: &[u8; N]) -> Self {
+        Message::from(&s[..])
     }
 }
 
@@ -181,14 +259,60 @@ mod tests {
     fn single_and_multipart() {
         let m = Message::from(Bytes::from_static(b"a"));
         assert_eq!(m.len(), 1);
+        assert!(!m.is_empty());
         assert_eq!(m.clone().into_single().unwrap(), Bytes::from_static(b"a"));
         let mut m2 = m.clone();
         m2.push_back(Bytes::from_static(b"b"));
         m2.push_front(Bytes::from_static(b"0"));
         assert_eq!(m2.frames(), &[&b"0"[..], b"a", b"b"]);
         assert_eq!(m2.byte_len(), 3);
+        assert_eq!(m2[2], "b");
         assert!(m2.into_single().is_none());
-        assert_eq!(Message::from_frames(vec![]).frames(), &[Bytes::new()]);
+    }
+
+    #[test]
+    fn a_message_without_frames_is_empty_and_grows() {
+        let mut m = Message::new();
+        assert!(m.is_empty());
+        assert_eq!((m.len(), m.first()), (0, &Bytes::new()));
+        assert_eq!(Message::from_frames(vec![]), m);
+        m.push_back("x");
+        assert_eq!(m, Message::from("x"));
+        let mut n = Message::default();
+        n.push_front("y");
+        assert_eq!(n.frames(), &["y"]);
+        let collected: Message = Vec::<Bytes>::new().into_iter().collect();
+        assert!(collected.is_empty());
+    }
+
+    #[test]
+    fn collections_of_frames() {
+        let m: Message = vec![Bytes::from("a"), Bytes::from("b")]
+            .into_iter()
+            .collect();
+        let lens: Vec<usize> = (&m).into_iter().map(Bytes::len).collect();
+        assert_eq!(lens, [1, 1]);
+        let mut grown = Message::from("a");
+        grown.extend(["b", "c"]);
+        assert_eq!(grown.iter().collect::<Vec<_>>(), [&"a", &"b", &"c"]);
+        let owned: Vec<Bytes> = grown.into_iter().collect();
+        assert_eq!(owned.len(), 3);
+    }
+
+    #[test]
+    fn conversions() {
+        let s = String::from("text");
+        let borrowed = Message::from(s.as_str());
+        assert_eq!(borrowed.first(), "text");
+        assert_ne!(
+            borrowed.first().as_ptr(),
+            s.as_ptr(),
+            "a borrowed str is copied"
+        );
+        let v = [1u8, 2];
+        assert_eq!(Message::from(&v[..]).first(), &v[..]);
+        assert_eq!(Message::from(b"ab").first(), "ab");
+        assert_eq!(Message::from(String::from("x")).first(), "x");
     }
 
     #[test]
@@ -197,5 +321,8 @@ mod tests {
         let p = b.as_ptr();
         let m = Message::from(b);
         assert_eq!(m.first().as_ptr(), p);
+        let v = vec![3u8; 100];
+        let pv = v.as_ptr();
+        assert_eq!(Message::from(v).first().as_ptr(), pv);
     }
 }

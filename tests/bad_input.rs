@@ -7,7 +7,7 @@
 mod raw_peer;
 
 use bytes::Bytes;
-use oxmq::zmtp::{Command, Mechanism, ProtocolError};
+use oxmq::__internal::zmtp::{Command, Mechanism, ProtocolError};
 use oxmq::{
     Client, DisconnectReason, Message, Monitor, Pull, Push, Server, SocketOptions, SocketType,
 };

@@ -10,7 +10,7 @@ mod raw_peer;
 mod support;
 
 use bytes::Bytes;
-use oxmq::zmtp::{Command, ProtocolError};
+use oxmq::__internal::zmtp::{Command, ProtocolError};
 use oxmq::{
     DisconnectReason, Message, Monitor, Pull, Push, SocketEvent, SocketOptions, SocketType,
 };

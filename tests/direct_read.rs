@@ -10,7 +10,7 @@ mod raw_peer;
 mod support;
 
 use bytes::Bytes;
-use oxmq::zmtp::{Command, SocketType};
+use oxmq::__internal::zmtp::{Command, SocketType};
 use oxmq::{Pull, Push, Server, SocketEvent, SocketOptions};
 use raw_peer::{command, message, RawPeer};
 use std::sync::Arc;
@@ -86,7 +86,7 @@ fn peer_leaving_during_a_direct_wait_is_reported() {
         matches!(e, SocketEvent::Disconnected { .. })
     });
     assert!(matches!(
-        server.try_send(id, "late"),
+        server.try_send(id, "late").map_err(oxmq::Error::from),
         Err(oxmq::Error::HostUnreachable { .. })
     ));
     assert!(matches!(

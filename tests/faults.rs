@@ -13,7 +13,7 @@
 mod support;
 
 use bytes::Bytes;
-use oxmq::zmtp::ProtocolError;
+use oxmq::__internal::zmtp::ProtocolError;
 use oxmq::{
     Client, DisconnectReason, Error, Message, Monitor, Pub, Pull, Push, Server, SocketEvent,
     SocketOptions, Sub,
@@ -350,7 +350,11 @@ fn cut_loses_exactly_the_messages_the_kernel_held() {
     let handshake = proxy.stats().bytes_c2s;
     proxy.set(Fault::Stall);
     let bound = 100 + 1024 + kernel_tcp_buffer_max() / 1024;
-    let sent = fill_until_blocked(bound, |b| client.try_send(b), |b| client.blocking_send(b));
+    let sent = fill_until_blocked(
+        bound,
+        |b| client.try_send(b).map_err(Error::from),
+        |b| client.blocking_send(b).map_err(Error::from),
+    );
     let forwarded = proxy.stats().bytes_c2s - handshake;
     let in_kernel = proxy.kernel_backlog_c2s();
     assert_eq!(proxy.cut_all(), 1);
@@ -440,9 +444,13 @@ fn stalled_path_blocks_push_and_client_at_hwm() {
         matches!(e, SocketEvent::HandshakeSucceeded { .. })
     });
     proxy.set(Fault::Stall);
-    let sent = fill_until_blocked(bound, |b| push.try_send(b), |b| push.blocking_send(b));
+    let sent = fill_until_blocked(
+        bound,
+        |b| push.try_send(b).map_err(Error::from),
+        |b| push.blocking_send(b).map_err(Error::from),
+    );
     assert!(matches!(
-        push.try_send(Bytes::from_static(b"x")),
+        push.try_send(Bytes::from_static(b"x")).map_err(Error::from),
         Err(Error::WouldBlock)
     ));
     let out = push.stats().messages_out;
@@ -465,9 +473,15 @@ fn stalled_path_blocks_push_and_client_at_hwm() {
         matches!(e, SocketEvent::HandshakeSucceeded { .. })
     });
     proxy.set(Fault::Stall);
-    let sent = fill_until_blocked(bound, |b| client.try_send(b), |b| client.blocking_send(b));
+    let sent = fill_until_blocked(
+        bound,
+        |b| client.try_send(b).map_err(Error::from),
+        |b| client.blocking_send(b).map_err(Error::from),
+    );
     assert!(matches!(
-        client.try_send(Bytes::from_static(b"x")),
+        client
+            .try_send(Bytes::from_static(b"x"))
+            .map_err(Error::from),
         Err(Error::WouldBlock)
     ));
     let out = client.stats().messages_out;
@@ -538,7 +552,7 @@ fn stalled_subscriber_is_dropped_at_hwm_and_memory_stays_bounded() {
     for i in 0..N {
         let mut v = vec![0u8; 1024];
         v[..8].copy_from_slice(&i.to_be_bytes());
-        match publisher.try_send(Bytes::from(v)) {
+        match publisher.try_send(Bytes::from(v)).map_err(Error::from) {
             Ok(()) => {}
             Err(e) => panic!("PUB send {i}: {e}"),
         }

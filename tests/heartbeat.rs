@@ -6,7 +6,7 @@ mod raw_peer;
 mod support;
 
 use bytes::Bytes;
-use oxmq::zmtp::{Command, SocketType};
+use oxmq::__internal::zmtp::{Command, SocketType};
 use oxmq::{Client, DisconnectReason, Pull, Server, SocketEvent, SocketOptions};
 use oxmq_interop::{opt, Context, SocketKind};
 use raw_peer::{command, end_reason, message, wait_connection_end, RawPeer};

@@ -20,7 +20,7 @@
 
 mod support;
 
-use oxmq::zmtp::ProtocolError;
+use oxmq::__internal::zmtp::ProtocolError;
 use oxmq::{
     Client, DisconnectReason, Message, Pull, Push, Server, SocketEvent, SocketOptions, SocketType,
 };

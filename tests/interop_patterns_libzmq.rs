@@ -506,14 +506,18 @@ impl OxSub {
     fn subscribe(&self, topic: &str) {
         match self {
             OxSub::Sub(s) => s.subscribe(topic),
-            OxSub::XSub(s) => s.blocking_send([b"\x01", topic.as_bytes()].concat()),
+            OxSub::XSub(s) => s
+                .blocking_send([b"\x01", topic.as_bytes()].concat())
+                .map_err(Into::into),
         }
         .expect("oxmq subscribe");
     }
     fn unsubscribe(&self, topic: &str) {
         match self {
             OxSub::Sub(s) => s.unsubscribe(topic),
-            OxSub::XSub(s) => s.blocking_send([b"\x00", topic.as_bytes()].concat()),
+            OxSub::XSub(s) => s
+                .blocking_send([b"\x00", topic.as_bytes()].concat())
+                .map_err(Into::into),
         }
         .expect("oxmq unsubscribe");
     }

@@ -519,10 +519,10 @@ impl OxSub {
         match (self, on) {
             (OxSub::Sub(s), true) => s.subscribe(topic),
             (OxSub::Sub(s), false) => s.unsubscribe(topic),
-            (OxSub::XSub(s), on) => {
-                s.send(Message::from_frames(sub_msg(u8::from(on), topic)))
-                    .await
-            }
+            (OxSub::XSub(s), on) => s
+                .send(Message::from_frames(sub_msg(u8::from(on), topic)))
+                .await
+                .map_err(oxmq::Error::from),
         }
         .expect("oxmq (un)subscribe");
     }

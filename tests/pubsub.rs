@@ -539,7 +539,7 @@ fn nodrop_waits_instead_of_dropping() {
     while sub.try_recv().is_ok() {}
     let mut sent = 0u32;
     loop {
-        match publisher.try_send(format!("m{sent}")) {
+        match publisher.try_send(format!("m{sent}")).map_err(Error::from) {
             Ok(()) => sent += 1,
             Err(Error::WouldBlock) => break,
             Err(e) => panic!("{e}"),

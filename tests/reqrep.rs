@@ -101,18 +101,33 @@ fn out_of_turn_calls_fail_with_state() {
 
     assert!(matches!(req.try_recv(), Err(Error::State(_))));
     assert!(matches!(req.blocking_recv(), Err(Error::State(_))));
-    assert!(matches!(rep.try_send("x"), Err(Error::State(_))));
-    assert!(matches!(rep.blocking_send("x"), Err(Error::State(_))));
+    assert!(matches!(
+        rep.try_send("x").map_err(Error::from),
+        Err(Error::State(_))
+    ));
+    assert!(matches!(
+        rep.blocking_send("x").map_err(Error::from),
+        Err(Error::State(_))
+    ));
 
     req.blocking_send("one").unwrap();
-    assert!(matches!(req.blocking_send("two"), Err(Error::State(_))));
-    assert!(matches!(req.try_send("two"), Err(Error::State(_))));
+    assert!(matches!(
+        req.blocking_send("two").map_err(Error::from),
+        Err(Error::State(_))
+    ));
+    assert!(matches!(
+        req.try_send("two").map_err(Error::from),
+        Err(Error::State(_))
+    ));
     assert_eq!(rep.blocking_recv().unwrap(), Message::from("one"));
     // Twice without answering.
     assert!(matches!(rep.try_recv(), Err(Error::State(_))));
     assert!(matches!(rep.blocking_recv(), Err(Error::State(_))));
     rep.blocking_send("ans").unwrap();
-    assert!(matches!(rep.try_send("again"), Err(Error::State(_))));
+    assert!(matches!(
+        rep.try_send("again").map_err(Error::from),
+        Err(Error::State(_))
+    ));
     assert_eq!(req.blocking_recv().unwrap(), Message::from("ans"));
     assert!(matches!(req.try_recv(), Err(Error::State(_))));
     // And the cycle goes on.
@@ -180,7 +195,10 @@ fn relaxed_req_resends_and_ignores_the_stale_reply() {
     let req = Req::with_options(opts());
     req.connect(&ep).unwrap();
     req.blocking_send("A").unwrap();
-    assert!(matches!(req.blocking_send("B"), Err(Error::State(_))));
+    assert!(matches!(
+        req.blocking_send("B").map_err(Error::from),
+        Err(Error::State(_))
+    ));
 }
 
 /// Waits (bounded) until one of two REPs receives `want`; returns that
@@ -456,12 +474,17 @@ fn router_unroutable_dropped_or_mandatory_error() {
 
     let strict = Router::with_options(opts().router_mandatory(true));
     strict.bind(&inproc_ep()).unwrap();
-    match strict.blocking_send(msg(&[b"nobody", b"x"])) {
+    match strict
+        .blocking_send(msg(&[b"nobody", b"x"]))
+        .map_err(Error::from)
+    {
         Err(Error::UnknownIdentity { identity }) => assert_eq!(identity, "nobody"),
         r => panic!("expected UnknownIdentity, got {r:?}"),
     }
     assert!(matches!(
-        strict.try_send(msg(&[b"nobody", b"x"])),
+        strict
+            .try_send(msg(&[b"nobody", b"x"]))
+            .map_err(Error::from),
         Err(Error::UnknownIdentity { .. })
     ));
     assert_eq!(strict.stats().dropped_unroutable, 0);
@@ -480,7 +503,7 @@ fn router_at_hwm_drops_by_default_and_blocks_when_mandatory() {
         assert_eq!(frames(&router.blocking_recv().unwrap())[0], b"slow");
         let mut accepted = 0;
         for i in 0..20u8 {
-            match router.try_send(msg(&[b"slow", &[i]])) {
+            match router.try_send(msg(&[b"slow", &[i]])).map_err(Error::from) {
                 Ok(()) => accepted += 1,
                 Err(Error::WouldBlock) => {
                     assert!(mandatory, "default mode never blocks");
@@ -576,7 +599,10 @@ fn router_to_router_with_identities() {
         // The client knows "srv" once the handshake is done: retry until.
         let deadline = Instant::now() + GUARD;
         loop {
-            match client.try_send(msg(&[b"srv", b"hello"])) {
+            match client
+                .try_send(msg(&[b"srv", b"hello"]))
+                .map_err(Error::from)
+            {
                 Ok(()) => break,
                 Err(Error::UnknownIdentity { .. }) => {
                     assert!(Instant::now() < deadline, "{name}: srv never known");

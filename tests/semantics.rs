@@ -111,9 +111,15 @@ fn hwm_client_server_inproc() {
 #[test]
 fn try_send_without_peer_would_block() {
     let push = Push::with_options(opts());
-    assert!(matches!(push.try_send("x"), Err(Error::WouldBlock)));
+    assert!(matches!(
+        push.try_send("x").map_err(Error::from),
+        Err(Error::WouldBlock)
+    ));
     let client = Client::with_options(opts());
-    assert!(matches!(client.try_send("x"), Err(Error::WouldBlock)));
+    assert!(matches!(
+        client.try_send("x").map_err(Error::from),
+        Err(Error::WouldBlock)
+    ));
 }
 
 /// Connected to an endpoint nobody binds yet, the peer's pipe holds exactly
@@ -135,7 +141,10 @@ fn try_send_fills_pipe_of_unbound_endpoint() {
         }
         for _ in 0..3 {
             assert!(
-                matches!(push.try_send(num(99)), Err(Error::WouldBlock)),
+                matches!(
+                    push.try_send(num(99)).map_err(Error::from),
+                    Err(Error::WouldBlock)
+                ),
                 "{name}: a full pipe must refuse"
             );
         }
@@ -169,7 +178,7 @@ fn try_send_would_block_when_peer_does_not_read() {
         loop {
             assert!(accepted < 2000, "{name}: try_send never would block");
             let msg = vec![Bytes::from(num(accepted)), payload.clone()];
-            match push.try_send(msg) {
+            match push.try_send(msg).map_err(Error::from) {
                 Ok(()) => accepted += 1,
                 Err(Error::WouldBlock) => break,
                 Err(e) => panic!("{name}: {e}"),
@@ -268,9 +277,17 @@ fn blocking_calls_time_out() {
     // Sends with no peer.
     let lonely = Push::with_options(timed.clone());
     let t = Instant::now();
-    assert_timeout(lonely.blocking_send("x"), t, "PUSH send (no peer)");
+    assert_timeout(
+        lonely.blocking_send("x").map_err(Error::from),
+        t,
+        "PUSH send (no peer)",
+    );
     let t = Instant::now();
-    assert_timeout(client.blocking_send("x"), t, "CLIENT send (no peer)");
+    assert_timeout(
+        client.blocking_send("x").map_err(Error::from),
+        t,
+        "CLIENT send (no peer)",
+    );
 
     // Sends to a peer that does not read, once its pipe is full.
     let push = Push::with_options(timed.clone().sndhwm(1));
@@ -286,7 +303,11 @@ fn blocking_calls_time_out() {
         assert!(sent < 100, "PUSH: the pipe never filled");
     }
     let t = Instant::now();
-    assert_timeout(push.blocking_send(num(sent)), t, "PUSH send (peer full)");
+    assert_timeout(
+        push.blocking_send(num(sent)).map_err(Error::from),
+        t,
+        "PUSH send (peer full)",
+    );
     for i in 0..sent {
         assert_eq!(num_of(pull.blocking_recv().unwrap().first()), i);
     }
@@ -306,7 +327,11 @@ fn blocking_calls_time_out() {
         assert!(n < 100, "SERVER: the pipe never filled");
     }
     let t = Instant::now();
-    assert_timeout(server.blocking_send(id, "r"), t, "SERVER send (peer full)");
+    assert_timeout(
+        server.blocking_send(id, "r").map_err(Error::from),
+        t,
+        "SERVER send (peer full)",
+    );
 }
 
 // ----- SERVER routing errors -------------------------------------------------
@@ -325,8 +350,16 @@ fn server_send_to_unknown_id_is_unreachable() {
         let server = Server::with_options(opts());
         let sep = server.bind(&ep()).unwrap();
         let nobody = RoutingId::new(42).unwrap();
-        assert_unreachable(server.try_send(nobody, "x"), nobody, name);
-        assert_unreachable(server.blocking_send(nobody, "x"), nobody, name);
+        assert_unreachable(
+            server.try_send(nobody, "x").map_err(Error::from),
+            nobody,
+            name,
+        );
+        assert_unreachable(
+            server.blocking_send(nobody, "x").map_err(Error::from),
+            nobody,
+            name,
+        );
 
         let client = Client::with_options(opts());
         client.connect(&sep).unwrap();
@@ -335,8 +368,16 @@ fn server_send_to_unknown_id_is_unreachable() {
         let other = RoutingId::new(id.get().wrapping_add(1))
             .or(RoutingId::new(id.get().wrapping_add(2)))
             .unwrap();
-        assert_unreachable(server.try_send(other, "x"), other, name);
-        assert_unreachable(server.blocking_send(other, "x"), other, name);
+        assert_unreachable(
+            server.try_send(other, "x").map_err(Error::from),
+            other,
+            name,
+        );
+        assert_unreachable(
+            server.blocking_send(other, "x").map_err(Error::from),
+            other,
+            name,
+        );
         server.blocking_send(id, "ok").unwrap();
         assert_eq!(client.blocking_recv().unwrap(), "ok");
     }
@@ -369,8 +410,12 @@ fn server_send_to_departed_client_is_unreachable() {
                     matches!(e, SocketEvent::Disconnected { .. })
                 });
             }
-            assert_unreachable(server.try_send(id, "gone?"), id, &what);
-            assert_unreachable(server.blocking_send(id, "gone?"), id, &what);
+            assert_unreachable(server.try_send(id, "gone?").map_err(Error::from), id, &what);
+            assert_unreachable(
+                server.blocking_send(id, "gone?").map_err(Error::from),
+                id,
+                &what,
+            );
         }
     }
 }

@@ -4,18 +4,30 @@ use crate::driver::core::{Port, SocketCore};
 use crate::driver::engine::{self, Attach};
 use crate::driver::monitor::SocketEvent;
 use oxmq_transports::Listener;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Accepts until aborted (unbind or close). Each connection gets its own
-/// engine task.
-pub(crate) async fn accept_loop(core: Arc<SocketCore>, listener: Listener, endpoint: String) {
+/// engine task. The listener is released, and `Closed` reported, when the
+/// future is dropped, even if it never ran.
+pub(crate) fn accept_loop(
+    core: Arc<SocketCore>,
+    listener: Listener,
+    endpoint: String,
+) -> impl Future<Output = ()> + Send + 'static {
     let guard = ClosedOnDrop {
         core: core.clone(),
         listener: Some(listener),
         endpoint: endpoint.clone(),
     };
-    let listener = guard.listener.as_ref().expect("set above");
+    async move { accept(core, guard, endpoint).await }
+}
+
+async fn accept(core: Arc<SocketCore>, guard: ClosedOnDrop, endpoint: String) {
+    let Some(listener) = guard.listener.as_ref() else {
+        return;
+    };
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {

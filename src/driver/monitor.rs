@@ -2,9 +2,12 @@
 
 use crate::driver::runtime::block_on;
 use crate::zmtp::ProtocolError;
-use event_listener::Event;
+use event_listener::{Event, EventListener};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// Why a connection ended (SPEC §6.6).
@@ -154,7 +157,10 @@ impl MonitorHub {
         let mut m = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
         m.retain(|w| w.strong_count() > 0);
         m.push(Arc::downgrade(&q));
-        Monitor { queue: q }
+        Monitor {
+            queue: q,
+            waiting: None,
+        }
     }
 
     pub(crate) fn emit(&self, event: SocketEvent) {
@@ -182,9 +188,49 @@ impl MonitorHub {
 
 /// A stream of [`SocketEvent`]s from one socket, from the moment it was
 /// created (SPEC §6.6). Keeps at most 10 000 unread events, dropping the
-/// oldest beyond that.
+/// oldest beyond that. Read it with [`next`](Monitor::next) (async),
+/// [`blocking_next`](Monitor::blocking_next) or
+/// [`try_next`](Monitor::try_next), or as a `futures::Stream`, which ends
+/// once the socket has closed and every event was read.
 pub struct Monitor {
     queue: Arc<Queue>,
+    /// The stream's registration while it waits for an event.
+    waiting: Option<EventListener>,
+}
+
+impl std::fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor").finish_non_exhaustive()
+    }
+}
+
+impl futures_core::Stream for Monitor {
+    type Item = SocketEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SocketEvent>> {
+        let this = self.get_mut();
+        loop {
+            {
+                let mut ev = this.queue.events.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(e) = ev.0.pop_front() {
+                    this.waiting = None;
+                    return Poll::Ready(Some(e));
+                }
+                if ev.1 {
+                    this.waiting = None;
+                    return Poll::Ready(None);
+                }
+            }
+            match &mut this.waiting {
+                // Registered first, then the queue is looked at again.
+                None => this.waiting = Some(this.queue.ready.listen()),
+                Some(l) => match Pin::new(l).poll(cx) {
+                    Poll::Ready(()) => this.waiting = None,
+                    Poll::Pending => return Poll::Pending,
+                },
+            }
+        }
+    }
 }
 
 impl Monitor {

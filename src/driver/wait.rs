@@ -53,3 +53,63 @@ impl Waiting<'_> {
         (&mut self.listener).await;
     }
 }
+
+/// The waker of the last task that polled a socket for one direction
+/// (`poll_recv` or `poll_send`), as tokio's `poll_*` methods keep it:
+/// waking it costs one atomic load when no task has polled.
+#[derive(Debug, Default)]
+pub(crate) struct PollSlot {
+    set: std::sync::atomic::AtomicBool,
+    waker: std::sync::Mutex<Option<std::task::Waker>>,
+}
+
+impl PollSlot {
+    /// Keeps `waker` (replacing the one kept before) to be woken by the
+    /// next [`wake`](Self::wake). Check the state again after this.
+    pub(crate) fn register(&self, waker: &std::task::Waker) {
+        let mut slot = crate::driver::lock(&self.waker);
+        match &*slot {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+        self.set.store(true, Ordering::SeqCst);
+    }
+
+    /// Wakes the kept waker, if any (once).
+    #[inline]
+    pub(crate) fn wake(&self) {
+        if self.set.load(Ordering::SeqCst) && self.set.swap(false, Ordering::SeqCst) {
+            if let Some(w) = crate::driver::lock(&self.waker).take() {
+                w.wake();
+            }
+        }
+    }
+}
+
+/// What senders waiting for room wait on: an event for the tasks and
+/// threads in `send`, and the slot of the task in `poll_send`. Notified
+/// when room appears in an outbound pipe, a peer arrives or leaves, or
+/// the socket closes.
+#[derive(Debug, Default)]
+pub(crate) struct Room {
+    event: Event,
+    poll: PollSlot,
+}
+
+impl Room {
+    /// Wakes every waiting sender.
+    pub(crate) fn notify(&self) {
+        self.event.notify(usize::MAX);
+        self.poll.wake();
+    }
+
+    /// Registers a waiting sender; check for room again before waiting.
+    pub(crate) fn listen(&self) -> EventListener {
+        self.event.listen()
+    }
+
+    /// Keeps the waker of a task in `poll_send`.
+    pub(crate) fn register(&self, waker: &std::task::Waker) {
+        self.poll.register(waker);
+    }
+}

@@ -35,11 +35,6 @@ impl<T> Default for FairQueue<T> {
 }
 
 impl<T> FairQueue<T> {
-    /// An empty queue.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Puts a source that now has input at the back of the line.
     pub fn schedule(&mut self, source: T) {
         self.ready.push_back(source);
@@ -75,7 +70,7 @@ mod tests {
     #[test]
     fn serves_sources_in_turn() {
         let inputs = RefCell::new(vec![vec![1, 2, 3], vec![10], vec![20, 21]]);
-        let mut fq = FairQueue::new();
+        let mut fq = FairQueue::default();
         for i in 0..3 {
             fq.schedule(i);
         }

@@ -44,21 +44,6 @@ impl<T> LoadBalance<T> {
         Some(item)
     }
 
-    /// Number of outlets.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// True when there is no outlet.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// The outlets, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.items.iter()
-    }
-
     /// Offers `value` to each outlet once, in rotation order. `attempt`
     /// gives the value back when the outlet refuses it, and what it says
     /// of the outlet when it takes it. Returns the value back if every
@@ -147,7 +132,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, vec![0, 1, 1]);
-        let empty: LoadBalance<i32> = LoadBalance::new();
-        assert!(empty.is_empty());
+        let mut empty: LoadBalance<i32> = LoadBalance::new();
+        assert_eq!(empty.offer(1, |_, v| Err::<(), _>(v)), Err(1));
     }
 }

@@ -206,18 +206,6 @@ impl<V: Slot> Arena<V> {
 /// the subscription table of a PUB or XPUB socket. A peer is in a prefix's
 /// set at most once, however often it subscribed (libzmq's mtrie works the
 /// same way).
-///
-/// ```
-/// use oxmq::pattern::SubscriptionTrie;
-/// let mut t = SubscriptionTrie::new();
-/// assert!(t.add(b"", 1));
-/// assert!(t.add(b"a", 1));
-/// assert!(!t.add(b"a", 2)); // "a" had a peer already
-/// let mut hit = Vec::new();
-/// t.matches(b"abc", |p| hit.push(p));
-/// hit.sort();
-/// assert_eq!(hit, [1, 2]); // peer 1 once, though two prefixes match
-/// ```
 #[derive(Clone, Debug)]
 pub struct SubscriptionTrie<P> {
     arena: Arena<Vec<P>>,
@@ -351,17 +339,6 @@ impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
 /// A counted set of prefixes (SPEC §5.5): a SUB or XSUB socket's own
 /// subscriptions. Subscribing twice to a prefix needs two cancels before
 /// it is gone.
-///
-/// ```
-/// use oxmq::pattern::SubscriptionCounts;
-/// let mut s = SubscriptionCounts::new();
-/// assert_eq!(s.add(b"a"), 1);
-/// assert_eq!(s.add(b"a"), 2);
-/// assert!(!s.remove(b"a"));
-/// assert!(s.matches(b"abc"));
-/// assert!(s.remove(b"a"));
-/// assert!(!s.matches(b"abc"));
-/// ```
 #[derive(Clone, Debug)]
 pub struct SubscriptionCounts {
     arena: Arena<usize>,
@@ -452,6 +429,29 @@ impl SubscriptionCounts {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trie_has_each_peer_once_per_prefix_and_matches_it_once() {
+        let mut t = SubscriptionTrie::new();
+        assert!(t.add(b"", 1));
+        assert!(t.add(b"a", 1));
+        assert!(!t.add(b"a", 2), "\"a\" had a peer already");
+        let mut hit = Vec::new();
+        t.matches(b"abc", |p| hit.push(p));
+        hit.sort();
+        assert_eq!(hit, [1, 2], "peer 1 once, though two prefixes match");
+    }
+
+    #[test]
+    fn counts_need_as_many_cancels_as_subscriptions() {
+        let mut s = SubscriptionCounts::new();
+        assert_eq!(s.add(b"a"), 1);
+        assert_eq!(s.add(b"a"), 2);
+        assert!(!s.remove(b"a"));
+        assert!(s.matches(b"abc"));
+        assert!(s.remove(b"a"));
+        assert!(!s.matches(b"abc"));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -1,11 +1,15 @@
 //! CLIENT (RFC 41, SPEC §5.3).
 
-use crate::driver::core::SocketCore;
-use crate::driver::lifecycle::SocketBase;
-use crate::error::Result;
-use crate::message::Message;
-use crate::zmtp::SocketType;
 use bytes::Bytes;
+
+use super::primitives::{single, Handle, Receiver, Sender};
+use crate::driver::core::receive::Verdict;
+use crate::driver::lifecycle::SocketBase;
+use crate::error::Error;
+use crate::message::Message;
+use crate::options::SocketOptions;
+use crate::routing_id::RoutingId;
+use crate::zmtp::SocketType;
 
 /// A CLIENT socket (RFC 41, SPEC §5.3): talks to SERVER peers with
 /// single-frame messages. Sends go round-robin to peers with room;
@@ -27,72 +31,45 @@ use bytes::Bytes;
 /// ```
 pub struct Client {
     base: SocketBase,
+    pub(crate) sink: Option<Bytes>,
 }
-
-socket_common!(Client, SocketType::Client);
 
 impl Client {
-    /// Sends a message, waiting while no peer has room (SPEC §5.3).
-    /// Cancel-safe: if the future is dropped the message was not sent.
-    /// The payload is not copied. Errors: [`Error::Closed`](crate::Error::Closed).
-    pub async fn send(&self, payload: impl Into<Bytes>) -> Result<()> {
-        let msg = Message::from(payload.into());
-        self.base
-            .core
-            .send_with(msg, SocketCore::try_send_balanced)
-            .await
-            .map_err(|(e, _)| e)
-    }
-
-    /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock) when no peer has room.
-    pub fn try_send(&self, payload: impl Into<Bytes>) -> Result<()> {
-        let msg = Message::from(payload.into());
-        self.base.core.try_send_balanced(msg).map_err(|(e, _)| e)
-    }
-
-    /// Sends from a plain thread, waiting at most `sndtimeo`
-    /// ([`Error::Timeout`](crate::Error::Timeout)). Needs no runtime; safe to call from inside one.
-    pub fn blocking_send(&self, payload: impl Into<Bytes>) -> Result<()> {
-        let msg = Message::from(payload.into());
-        self.base
-            .core
-            .blocking_send_with(msg, SocketCore::try_send_balanced)
-            .map_err(|(e, _)| e)
-    }
-
-    /// Receives the next message, fair-queued over peers. Cancel-safe: a
-    /// dropped call takes no message. Errors: [`Error::Closed`](crate::Error::Closed).
-    pub async fn recv(&self) -> Result<Bytes> {
-        self.base.core.recv().await.map(|(_, m)| single(m))
-    }
-
-    /// Receives without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock) when none is queued.
-    pub fn try_recv(&self) -> Result<Bytes> {
-        self.base.core.try_recv().map(|(_, m)| single(m))
-    }
-
-    /// Receives on a plain thread, waiting at most `rcvtimeo`
-    /// ([`Error::Timeout`](crate::Error::Timeout)).
-    pub fn blocking_recv(&self) -> Result<Bytes> {
-        self.base.core.blocking_recv().map(|(_, m)| single(m))
+    /// Creates the socket with the given options (SPEC §7).
+    pub fn with_options(options: SocketOptions) -> Self {
+        Client {
+            base: SocketBase::new(SocketType::Client, options),
+            sink: None,
+        }
     }
 }
 
-/// CLIENT and SERVER only ever queue single-frame messages (multipart ones
-/// are discarded on arrival); should one slip through, its frames are
-/// joined rather than lost.
-pub(crate) fn single(m: Message) -> Bytes {
-    match m.try_into_single() {
-        Ok(b) => b,
-        Err(m) => join_frames(&m),
+impl Handle for Client {
+    fn base(&self) -> &SocketBase {
+        &self.base
+    }
+
+    fn into_base(self) -> SocketBase {
+        self.base
     }
 }
 
-#[cold]
-fn join_frames(m: &Message) -> Bytes {
-    let mut joined = bytes::BytesMut::with_capacity(m.byte_len());
-    for f in m.frames() {
-        joined.extend_from_slice(f);
+impl Sender for Client {
+    type Item = Bytes;
+
+    fn offer(&self, payload: Bytes) -> Result<(), (Error, Bytes)> {
+        self.base
+            .core
+            .try_send_balanced(Message::from(payload))
+            .map_err(|(e, m)| (e, single(m)))
     }
-    joined.freeze()
+}
+
+impl Receiver for Client {
+    type Item = Bytes;
+
+    #[inline]
+    fn judge(&self, _from: RoutingId, msg: Message) -> Verdict<Bytes> {
+        Some(Ok(single(msg)))
+    }
 }

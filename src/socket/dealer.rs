@@ -1,9 +1,12 @@
 //! DEALER (RFC 28, SPEC §5.7).
 
-use crate::driver::core::SocketCore;
+use super::primitives::{Handle, Receiver, Sender};
+use crate::driver::core::receive::Verdict;
 use crate::driver::lifecycle::SocketBase;
-use crate::error::Result;
+use crate::error::Error;
 use crate::message::Message;
+use crate::options::SocketOptions;
+use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 
 /// A DEALER socket (RFC 28, SPEC §5.7): sends multipart messages
@@ -13,51 +16,42 @@ use crate::zmtp::SocketType;
 /// delimiter frame in front yourself. Never drops. `Send + Sync`.
 pub struct Dealer {
     base: SocketBase,
+    pub(crate) sink: Option<Message>,
 }
 
-socket_common!(Dealer, SocketType::Dealer);
-
 impl Dealer {
-    /// Sends a message, waiting for room. Cancel-safe: if the future is
-    /// dropped, the message was not sent. Errors:
-    /// [`Error::Closed`](crate::Error::Closed).
-    pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        core.send_with(msg.into(), SocketCore::try_send_balanced)
-            .await
-            .map_err(|(e, _)| e)
+    /// Creates the socket with the given options (SPEC §7).
+    pub fn with_options(options: SocketOptions) -> Self {
+        Dealer {
+            base: SocketBase::new(SocketType::Dealer, options),
+            sink: None,
+        }
+    }
+}
+
+impl Handle for Dealer {
+    fn base(&self) -> &SocketBase {
+        &self.base
     }
 
-    /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock)
-    /// when no peer has room.
-    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+    fn into_base(self) -> SocketBase {
         self.base
-            .core
-            .try_send_balanced(msg.into())
-            .map_err(|(e, _)| e)
     }
+}
 
-    /// Blocking form of [`send`](Self::send), waiting at most `sndtimeo`.
-    pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        core.blocking_send_with(msg.into(), SocketCore::try_send_balanced)
-            .map_err(|(e, _)| e)
+impl Sender for Dealer {
+    type Item = Message;
+
+    fn offer(&self, msg: Message) -> Result<(), (Error, Message)> {
+        self.base.core.try_send_balanced(msg)
     }
+}
 
-    /// Receives the next message, fair-queued over peers. Cancel-safe.
-    /// Errors: [`Error::Closed`](crate::Error::Closed).
-    pub async fn recv(&self) -> Result<Message> {
-        self.base.core.recv().await.map(|(_, m)| m)
-    }
+impl Receiver for Dealer {
+    type Item = Message;
 
-    /// Receives without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock)
-    /// when none is queued.
-    pub fn try_recv(&self) -> Result<Message> {
-        self.base.core.try_recv().map(|(_, m)| m)
-    }
-
-    /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
-    pub fn blocking_recv(&self) -> Result<Message> {
-        self.base.core.blocking_recv().map(|(_, m)| m)
+    #[inline]
+    fn judge(&self, _from: RoutingId, msg: Message) -> Verdict<Message> {
+        Some(Ok(msg))
     }
 }

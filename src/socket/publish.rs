@@ -1,95 +1,57 @@
-//! PUB and XPUB (RFC 29, SPEC §5.5).
+//! PUB and XPUB (RFC 29, SPEC §5.5): the glue between the socket core and
+//! the publisher's bookkeeping (`pattern::subscriptions::Publisher`).
 
-use crate::driver::core::{Hooks, SocketCore};
-use crate::driver::lifecycle::SocketBase;
-use crate::driver::pipe::{Pipe, PushError};
-use crate::error::{Error, Result};
-use crate::message::Message;
-use crate::options::SocketOptions;
-use crate::pattern::{IdMap, SubscriptionTrie};
-use crate::routing_id::RoutingId;
-use crate::zmtp::SocketType;
-use bytes::Bytes;
-use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
+
+use super::primitives::{Handle, Receiver, Sender};
+use crate::driver::core::receive::Verdict;
+use crate::driver::core::{Hooks, SocketCore};
+use crate::driver::lifecycle::SocketBase;
 use crate::driver::lock;
+use crate::driver::pipe::{Pipe, PushError};
+use crate::error::Error;
+use crate::message::Message;
+use crate::options::SocketOptions;
+use crate::pattern::subscriptions::{Publisher, Telling};
+use crate::routing_id::RoutingId;
+use crate::zmtp::SocketType;
 
-/// A subscription or cancel message: `\x01topic` / `\x00topic`
-/// (SPEC §5.5).
-pub(crate) fn subscription_message(subscribe: bool, topic: &[u8]) -> Message {
-    let mut v = Vec::with_capacity(topic.len() + 1);
-    v.push(u8::from(subscribe));
-    v.extend_from_slice(topic);
-    Message::from(v)
-}
-
-/// If `msg` is a single frame starting with 1 (subscribe) or 0 (cancel),
-/// the flag and the topic (SPEC §5.5).
-pub(crate) fn as_subscription(msg: &Message) -> Option<(bool, &[u8])> {
-    match msg.frames() {
-        [f] => match f.first() {
-            Some(1) => Some((true, &f[1..])),
-            Some(0) => Some((false, &f[1..])),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-#[derive(Default)]
-struct PubState {
-    trie: SubscriptionTrie<RoutingId>,
-    /// Each attached peer's outbound pipe: sending takes no core lock.
-    pipes: IdMap<Arc<Pipe>>,
-    /// Peers that had a connection already (a later one is a reconnection).
-    seen: HashSet<RoutingId>,
-}
-
-/// The state PUB and XPUB share with the driver: subscriptions per peer.
+/// What PUB and XPUB share with the core: subscriptions per peer.
 struct PubHooks {
-    xpub: bool,
-    state: Mutex<PubState>,
+    state: Mutex<Publisher<Arc<Pipe>>>,
 }
 
 impl PubHooks {
-    fn new(xpub: bool) -> Self {
+    fn new(xpub: bool, options: &SocketOptions) -> PubHooks {
         PubHooks {
-            xpub,
-            state: Mutex::new(PubState::default()),
+            state: Mutex::new(Publisher::new(Telling {
+                xpub,
+                verbose: options.xpub_verbose,
+                verboser: options.xpub_verboser,
+            })),
         }
     }
 
     /// Hands `msg` to every peer subscribed to a prefix of its first
-    /// frame; a peer at `sndhwm` misses it (SPEC §5.5). Never waits.
-    fn publish(&self, core: &SocketCore, msg: Message) -> Result<()> {
-        self.offer(core, msg).map_err(|(e, _)| e)
-    }
-
-    /// [`publish`](Self::publish), or with `xpub_nodrop`, hands the message
-    /// back (`WouldBlock`) unless every matching peer has room.
+    /// frame; a peer at `sndhwm` misses it (SPEC §5.5). With `xpub_nodrop`,
+    /// gives it back (`WouldBlock`) unless every matching peer has room.
     fn offer(&self, core: &SocketCore, msg: Message) -> Result<(), (Error, Message)> {
         if core.is_closed() {
             return Err((Error::Closed, msg));
         }
-        let mut gone = Vec::new();
-        let mut dropped = 0u64;
         if core.options.xpub_nodrop {
             return self.offer_all_or_none(core, msg);
         }
-        {
-            let st = lock(&self.state);
-            st.trie.matches(msg.first(), |id| {
-                if let Some(pipe) = st.pipes.get(&id) {
-                    match pipe.try_push(msg.clone()) {
-                        Ok(()) => {}
-                        Err(PushError::Full(_)) => dropped += 1,
-                        Err(PushError::Closed(_)) => gone.push(id),
-                    }
-                }
-            });
-        }
+        let mut gone = Vec::new();
+        let mut dropped = 0u64;
+        lock(&self.state).matching(msg.first(), |id, pipe| match pipe.try_push(msg.clone()) {
+            Ok(()) => {}
+            Err(PushError::Full(_)) => dropped += 1,
+            Err(PushError::Closed(_)) => gone.push(id),
+        });
         if dropped > 0 {
             core.counters
                 .dropped_hwm
@@ -112,10 +74,8 @@ impl PubHooks {
         {
             let st = lock(&self.state);
             let mut guards = Vec::new();
-            st.trie.matches(msg.first(), |id| {
-                if let Some(pipe) = st.pipes.get(&id) {
-                    guards.push((id, pipe.lock_for_push()));
-                }
+            st.matching(msg.first(), |id, pipe| {
+                guards.push((id, pipe.lock_for_push()))
             });
             if guards.iter_mut().any(|(_, g)| !g.has_room()) {
                 return Err((Error::WouldBlock, msg));
@@ -138,25 +98,7 @@ impl PubHooks {
         Ok(())
     }
 
-    /// Forgets a peer's subscriptions; an XPUB hands the application a
-    /// cancel for each topic no peer has any more (every topic of the
-    /// peer with `xpub_verboser`).
-    fn forget(&self, core: &SocketCore, st: &mut PubState, id: RoutingId) -> Vec<Message> {
-        let verboser = core.options.xpub_verboser;
-        let mut cancels = Vec::new();
-        st.trie.remove_peer(id, |topic, last| {
-            if last || verboser {
-                cancels.push(subscription_message(false, topic));
-            }
-        });
-        if self.xpub {
-            cancels
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn hand_over(&self, core: &SocketCore, id: RoutingId, msgs: Vec<Message>) {
+    fn tell(core: &SocketCore, id: RoutingId, msgs: Vec<Message>) {
         for m in msgs {
             core.deliver(id, m);
         }
@@ -165,33 +107,18 @@ impl PubHooks {
 
 impl Hooks for PubHooks {
     fn attached(&self, _core: &SocketCore, id: RoutingId, out: &Arc<Pipe>) {
-        lock(&self.state).pipes.insert(id, out.clone());
+        lock(&self.state).attached(id, out.clone());
     }
 
     fn connected(&self, core: &SocketCore, id: RoutingId, _identity: Option<&Bytes>) -> bool {
-        let cancels = {
-            let mut st = lock(&self.state);
-            if st.seen.insert(id) {
-                Vec::new()
-            } else {
-                // A reconnection (we connected to it): the far end is a new
-                // connection, perhaps a new socket, which will send its own
-                // subscriptions; the old ones went with the old connection.
-                self.forget(core, &mut st, id)
-            }
-        };
-        self.hand_over(core, id, cancels);
+        let cancels = lock(&self.state).connected(id);
+        Self::tell(core, id, cancels);
         true
     }
 
     fn detached(&self, core: &SocketCore, id: RoutingId) {
-        let cancels = {
-            let mut st = lock(&self.state);
-            st.pipes.remove(&id);
-            st.seen.remove(&id);
-            self.forget(core, &mut st, id)
-        };
-        self.hand_over(core, id, cancels);
+        let cancels = lock(&self.state).detached(id);
+        Self::tell(core, id, cancels);
     }
 
     fn takes_input(&self) -> bool {
@@ -199,86 +126,19 @@ impl Hooks for PubHooks {
     }
 
     fn input(&self, core: &SocketCore, id: RoutingId, msg: Message) {
-        let Some((subscribe, topic)) = as_subscription(&msg) else {
-            // PUB ignores anything else; XPUB passes it on.
-            if self.xpub {
-                core.deliver(id, msg);
-            }
-            return;
-        };
-        let tell = {
-            let mut st = lock(&self.state);
-            if !st.pipes.contains_key(&id) {
-                // Raced with the peer's removal.
-                return;
-            }
-            let verbose = core.options.xpub_verbose || core.options.xpub_verboser;
-            if subscribe {
-                st.trie.add(topic, id) || verbose
-            } else {
-                st.trie.remove(topic, id) || core.options.xpub_verboser
-            }
-        };
-        if tell && self.xpub {
-            core.deliver(id, msg);
+        let told = lock(&self.state).input(id, msg);
+        if let Some(m) = told {
+            core.deliver(id, m);
         }
     }
-}
-
-/// The constructor and the three send forms, the same for PUB and XPUB.
-macro_rules! publisher_methods {
-    ($name:ident, $xpub:expr) => {
-        impl $name {
-            /// Creates the socket with the given options (SPEC §7).
-            pub fn with_options(options: SocketOptions) -> Self {
-                let hooks = Arc::new(PubHooks::new($xpub));
-                $name {
-                    base: SocketBase::with_hooks(SocketType::$name, options, hooks.clone()),
-                    hooks,
-                }
-            }
-
-            /// Publishes a message (one or more frames; matching uses the
-            /// first) (SPEC §5.5). Completes at once, unless `xpub_nodrop`
-            /// makes it wait for room (cancel-safe). Errors:
-            /// [`Error::Closed`].
-            pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-                let core = &self.base.core;
-                if !core.options.xpub_nodrop {
-                    return self.try_send(msg);
-                }
-                core.send_with(msg.into(), |c, m| self.hooks.offer(c, m))
-                    .await
-                    .map_err(|(e, _)| e)
-            }
-
-            /// Publishes without waiting: same as [`send`](Self::send).
-            /// Fails with `WouldBlock` only with `xpub_nodrop`, when a
-            /// matching subscriber is at `sndhwm`.
-            pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
-                self.hooks.publish(&self.base.core, msg.into())
-            }
-
-            /// Same as [`try_send`](Self::try_send), except that with
-            /// `xpub_nodrop` it waits (at most `sndtimeo`) for room.
-            pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-                let core = &self.base.core;
-                if !core.options.xpub_nodrop {
-                    return self.try_send(msg);
-                }
-                core.blocking_send_with(msg.into(), |c, m| self.hooks.offer(c, m))
-                    .map_err(|(e, _)| e)
-            }
-        }
-    };
 }
 
 /// A PUB socket (RFC 29, SPEC §5.5): sends each message to every
 /// subscriber with a subscription that is a prefix of the message's first
 /// frame. A subscriber whose queue is at `sndhwm` misses the message
-/// (counted in [`stats`](Self::stats)`().dropped_hwm`); `send` never waits
-/// and never fails while the socket is open, with or without subscribers.
-/// Cannot receive. `Send + Sync`.
+/// (counted in `stats().dropped_hwm`); `send` never waits and never fails
+/// while the socket is open, with or without subscribers. With
+/// `xpub_nodrop` it waits for room instead. Cannot receive. `Send + Sync`.
 ///
 /// ```
 /// # use oxmq::{Pub, Sub};
@@ -304,11 +164,8 @@ macro_rules! publisher_methods {
 pub struct Pub {
     base: SocketBase,
     hooks: Arc<PubHooks>,
+    pub(crate) sink: Option<Message>,
 }
-
-socket_common!(Pub, SocketType::Pub, custom_constructor);
-
-publisher_methods!(Pub, false);
 
 /// An XPUB socket (RFC 29, SPEC §5.5): a PUB that also hands the
 /// application its subscribers' subscriptions (`\x01topic`) and cancels
@@ -321,34 +178,64 @@ publisher_methods!(Pub, false);
 pub struct XPub {
     base: SocketBase,
     hooks: Arc<PubHooks>,
+    pub(crate) sink: Option<Message>,
 }
 
-socket_common!(XPub, SocketType::XPub, custom_constructor);
+/// The constructor and the sending primitive, the same for PUB and XPUB.
+macro_rules! publisher {
+    ($name:ident, $xpub:expr) => {
+        impl $name {
+            /// Creates the socket with the given options (SPEC §7).
+            pub fn with_options(options: SocketOptions) -> Self {
+                let hooks = Arc::new(PubHooks::new($xpub, &options));
+                $name {
+                    base: SocketBase::with_hooks(SocketType::$name, options, hooks.clone()),
+                    hooks,
+                    sink: None,
+                }
+            }
+        }
 
-publisher_methods!(XPub, true);
+        impl Handle for $name {
+            fn base(&self) -> &SocketBase {
+                &self.base
+            }
 
-impl XPub {
-    /// Receives the next subscription, cancel or other message from a
-    /// subscriber (SPEC §5.5). Cancel-safe. Errors: `Closed`.
-    pub async fn recv(&self) -> Result<Message> {
-        self.base.core.recv().await.map(|(_, m)| m)
-    }
+            fn into_base(self) -> SocketBase {
+                self.base
+            }
+        }
 
-    /// Receives without waiting: `WouldBlock` when none is queued.
-    pub fn try_recv(&self) -> Result<Message> {
-        self.base.core.try_recv().map(|(_, m)| m)
-    }
+        impl Sender for $name {
+            type Item = Message;
 
-    /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
-    pub fn blocking_recv(&self) -> Result<Message> {
-        self.base.core.blocking_recv().map(|(_, m)| m)
+            fn never_waits(&self) -> bool {
+                !self.base.core.options.xpub_nodrop
+            }
+
+            fn offer(&self, msg: Message) -> Result<(), (Error, Message)> {
+                self.hooks.offer(&self.base.core, msg)
+            }
+        }
+    };
+}
+
+publisher!(Pub, false);
+publisher!(XPub, true);
+
+impl Receiver for XPub {
+    type Item = Message;
+
+    #[inline]
+    fn judge(&self, _from: RoutingId, msg: Message) -> Verdict<Message> {
+        Some(Ok(msg))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Sub;
+    use crate::socket::Sub;
     use std::time::{Duration, Instant};
 
     fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -361,7 +248,7 @@ mod tests {
 
     fn matched(p: &Pub, topic: &[u8]) -> usize {
         let mut n = 0;
-        lock(&p.hooks.state).trie.matches(topic, |_| n += 1);
+        lock(&p.hooks.state).matching(topic, |_, _| n += 1);
         n
     }
 
@@ -378,16 +265,13 @@ mod tests {
             s.subscribe("a").unwrap();
             s.subscribe("a").unwrap();
             s.subscribe("b").unwrap();
-            wait_until("subscriptions", || lock(&p.hooks.state).trie.len() == 2);
+            wait_until("subscriptions", || lock(&p.hooks.state).len() == 2);
             s.unsubscribe("a").unwrap();
             s.unsubscribe("a").unwrap();
             wait_until("cancel", || matched(&p, b"a") == 0);
             assert_eq!(matched(&p, b"b"), 1);
             drop(s);
-            wait_until("departure", || {
-                let st = lock(&p.hooks.state);
-                st.trie.is_empty() && st.pipes.is_empty()
-            });
+            wait_until("departure", || lock(&p.hooks.state).is_empty());
         }
     }
 }

@@ -1,8 +1,11 @@
 //! PULL (RFC 30, SPEC §5.4).
 
+use super::primitives::{Handle, Receiver};
+use crate::driver::core::receive::Verdict;
 use crate::driver::lifecycle::SocketBase;
-use crate::error::Result;
 use crate::message::Message;
+use crate::options::SocketOptions;
+use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 
 /// A PULL socket (RFC 30, SPEC §5.4): receives multipart messages
@@ -11,21 +14,30 @@ pub struct Pull {
     base: SocketBase,
 }
 
-socket_common!(Pull, SocketType::Pull);
-
 impl Pull {
-    /// Receives the next message. Cancel-safe. Errors: `Closed`.
-    pub async fn recv(&self) -> Result<Message> {
-        self.base.core.recv().await.map(|(_, m)| m)
+    /// Creates the socket with the given options (SPEC §7).
+    pub fn with_options(options: SocketOptions) -> Self {
+        Pull {
+            base: SocketBase::new(SocketType::Pull, options),
+        }
+    }
+}
+
+impl Handle for Pull {
+    fn base(&self) -> &SocketBase {
+        &self.base
     }
 
-    /// Receives without waiting: `WouldBlock` when none is queued.
-    pub fn try_recv(&self) -> Result<Message> {
-        self.base.core.try_recv().map(|(_, m)| m)
+    fn into_base(self) -> SocketBase {
+        self.base
     }
+}
 
-    /// Blocking form of [`recv`](Self::recv), waiting at most `rcvtimeo`.
-    pub fn blocking_recv(&self) -> Result<Message> {
-        self.base.core.blocking_recv().map(|(_, m)| m)
+impl Receiver for Pull {
+    type Item = Message;
+
+    #[inline]
+    fn judge(&self, _from: RoutingId, msg: Message) -> Verdict<Message> {
+        Some(Ok(msg))
     }
 }

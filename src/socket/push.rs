@@ -1,9 +1,10 @@
 //! PUSH (RFC 30, SPEC §5.4).
 
-use crate::driver::core::SocketCore;
+use super::primitives::{Handle, Sender};
 use crate::driver::lifecycle::SocketBase;
-use crate::error::Result;
+use crate::error::Error;
 use crate::message::Message;
+use crate::options::SocketOptions;
 use crate::zmtp::SocketType;
 
 /// A PUSH socket (RFC 30, SPEC §5.4): sends multipart messages round-robin
@@ -11,33 +12,33 @@ use crate::zmtp::SocketType;
 /// is no peer. Never drops. Cannot receive. `Send + Sync`.
 pub struct Push {
     base: SocketBase,
+    pub(crate) sink: Option<Message>,
 }
 
-socket_common!(Push, SocketType::Push);
-
 impl Push {
-    /// Sends a message (one or more frames), waiting for room.
-    /// Cancel-safe. Errors: [`Error::Closed`](crate::Error::Closed).
-    pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        core.send_with(msg.into(), SocketCore::try_send_balanced)
-            .await
-            .map_err(|(e, _)| e)
+    /// Creates the socket with the given options (SPEC §7).
+    pub fn with_options(options: SocketOptions) -> Self {
+        Push {
+            base: SocketBase::new(SocketType::Push, options),
+            sink: None,
+        }
+    }
+}
+
+impl Handle for Push {
+    fn base(&self) -> &SocketBase {
+        &self.base
     }
 
-    /// Sends without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock)
-    /// when no peer has room.
-    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+    fn into_base(self) -> SocketBase {
         self.base
-            .core
-            .try_send_balanced(msg.into())
-            .map_err(|(e, _)| e)
     }
+}
 
-    /// Blocking form of [`send`](Self::send), waiting at most `sndtimeo`.
-    pub fn blocking_send(&self, msg: impl Into<Message>) -> Result<()> {
-        let core = &self.base.core;
-        core.blocking_send_with(msg.into(), SocketCore::try_send_balanced)
-            .map_err(|(e, _)| e)
+impl Sender for Push {
+    type Item = Message;
+
+    fn offer(&self, msg: Message) -> Result<(), (Error, Message)> {
+        self.base.core.try_send_balanced(msg)
     }
 }

@@ -37,4 +37,3 @@ pub use mechanism::Mechanism;
 pub use metadata::Metadata;
 pub use session::{HeartbeatConfig, Limits, Session, SessionConfig, SessionEnd, SessionEvent};
 pub use socket_type::SocketType;
-pub use transform::Transform;

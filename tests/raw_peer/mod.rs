@@ -11,7 +11,7 @@
 #![allow(dead_code)]
 
 use bytes::{Bytes, BytesMut};
-use oxmq::zmtp::{
+use oxmq::__internal::zmtp::{
     encode_frame, Command, Frame, FrameDecoder, Greeting, Mechanism, Metadata, FLAG_COMMAND,
     FLAG_LONG, FLAG_MORE, GREETING_LEN,
 };

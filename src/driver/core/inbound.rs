@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use crate::driver::direct::DirectReads;
 use crate::driver::lock;
 use crate::driver::pipe::Pipe;
-use crate::driver::wait::{WaitQueue, Waiting};
+use crate::driver::wait::{PollSlot, WaitQueue, Waiting};
 use crate::message::Message;
 use crate::pattern::{FairQueue, Take};
 use crate::routing_id::RoutingId;
@@ -31,6 +31,8 @@ pub(crate) struct Inbound {
     received: Mutex<VecDeque<(RoutingId, Message)>>,
     /// Receivers waiting for a message (or for the socket to close).
     waiters: WaitQueue,
+    /// The task in `poll_recv`, if any.
+    poll: PollSlot,
     /// The connections a blocking receiver may read itself (SPEC §6.1).
     pub(crate) direct: DirectReads,
 }
@@ -110,15 +112,24 @@ impl Inbound {
         self.waiters.listen()
     }
 
-    /// Wakes one waiting receiver, and a thread waiting directly.
+    /// Keeps the waker of a task in `poll_recv`; check for a message
+    /// again after this.
+    pub(crate) fn register(&self, waker: &std::task::Waker) {
+        self.poll.register(waker);
+    }
+
+    /// Wakes one waiting receiver, a polling task, and a thread waiting
+    /// directly.
     fn wake_one(&self) {
         self.waiters.notify(1);
+        self.poll.wake();
         self.direct.ring();
     }
 
     /// Wakes every waiting receiver (the socket closed).
     pub(crate) fn wake_all(&self) {
         self.waiters.notify(usize::MAX);
+        self.poll.wake();
         self.direct.ring();
     }
 }

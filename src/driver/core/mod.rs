@@ -14,7 +14,7 @@
 //! above the connections.
 
 pub(crate) mod inbound;
-mod outbound;
+pub(crate) mod outbound;
 mod peers;
 pub(crate) mod receive;
 pub(crate) mod registry;
@@ -24,13 +24,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
-use event_listener::Event;
 
 use crate::driver::direct::DirectReads;
 use crate::driver::lock;
 use crate::driver::monitor::MonitorHub;
 use crate::driver::pipe::Pipe;
 use crate::driver::tasks::Tasks;
+use crate::driver::wait::Room;
 use crate::message::Message;
 use crate::options::SocketOptions;
 use crate::routing_id::RoutingId;
@@ -110,7 +110,7 @@ pub(crate) struct SocketCore {
     pub(crate) inbound: Inbound,
     /// Fired when room appears in an outbound pipe, a peer arrives or
     /// leaves, or the socket closes: what waiting senders wait for.
-    room: Event,
+    room: Room,
     closed: AtomicBool,
     pub(crate) monitor: MonitorHub,
     pub(crate) counters: Arc<Counters>,
@@ -136,7 +136,7 @@ impl SocketCore {
             me: me.clone(),
             peers: Mutex::new(PeerTable::new(rand::random())),
             inbound: Inbound::default(),
-            room: Event::new(),
+            room: Room::default(),
             closed: AtomicBool::new(false),
             monitor: MonitorHub::default(),
             counters: Arc::default(),
@@ -170,7 +170,7 @@ impl SocketCore {
             inp.close_reader();
         }
         self.inbound.wake_all();
-        self.room.notify(usize::MAX);
+        self.room.notify();
     }
 
     /// The last step of closing: every peer is dropped with whatever could

@@ -3,12 +3,13 @@
 //! fails gives the message back, so a caller can wait and retry, or hand
 //! it to the application.
 
-use event_listener::{Event, EventListener};
+use event_listener::EventListener;
 
 use super::registry::Refusal;
 use super::SocketCore;
 use crate::driver::lock;
 use crate::driver::runtime::block_on;
+use crate::driver::wait::Room;
 use crate::error::Error;
 use crate::message::Message;
 use crate::routing_id::RoutingId;
@@ -21,7 +22,7 @@ pub(crate) type Refused<M> = (Error, M);
 /// other than `WouldBlock`, waiting on `room` between tries. Cancel-safe:
 /// if the future is dropped, the message was not sent.
 pub(crate) async fn retry_send<M>(
-    room: &Event,
+    room: &Room,
     mut msg: M,
     mut attempt: impl FnMut(M) -> Result<(), Refused<M>>,
 ) -> Result<(), Refused<M>> {
@@ -42,7 +43,7 @@ pub(crate) async fn retry_send<M>(
 /// [`retry_send`] on a plain thread: tries at once, and only if that would
 /// block waits, at most `timeout` (then `Timeout`, with the message).
 pub(crate) fn blocking_retry_send<M>(
-    room: &Event,
+    room: &Room,
     msg: M,
     mut attempt: impl FnMut(M) -> Result<(), Refused<M>>,
     timeout: Option<Duration>,
@@ -82,6 +83,11 @@ pub(crate) fn blocking_retry_send<M>(
 }
 
 impl SocketCore {
+    /// What senders waiting for room wait on (see [`retry_send`]).
+    pub(crate) fn room(&self) -> &Room {
+        &self.room
+    }
+
     /// A listener for [`room`](Self::room).
     pub(crate) fn room_listener(&self) -> EventListener {
         self.room.listen()
@@ -125,26 +131,5 @@ impl SocketCore {
                 Err((Error::HostUnreachable { routing_id: id }, m))
             }
         }
-    }
-
-    /// Retries `attempt` until it takes the message, waiting for room
-    /// between tries (cancel-safe: if dropped, the message was not sent).
-    pub(crate) async fn send_with<M>(
-        &self,
-        msg: M,
-        mut attempt: impl FnMut(&Self, M) -> Result<(), Refused<M>>,
-    ) -> Result<(), Refused<M>> {
-        retry_send(&self.room, msg, |m| attempt(self, m)).await
-    }
-
-    /// Blocking send for plain threads (SPEC §6.3): tries at once, and only
-    /// if that would block waits, at most `sndtimeo`.
-    #[inline]
-    pub(crate) fn blocking_send_with<M>(
-        &self,
-        msg: M,
-        mut attempt: impl FnMut(&Self, M) -> Result<(), Refused<M>>,
-    ) -> Result<(), Refused<M>> {
-        blocking_retry_send(&self.room, msg, |m| attempt(self, m), self.options.sndtimeo)
     }
 }

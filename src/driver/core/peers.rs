@@ -83,7 +83,7 @@ impl SocketCore {
             out.close_writer();
             inp.close_reader();
         }
-        self.room.notify(usize::MAX);
+        self.room.notify();
     }
 
     /// The hook writers install: wakes every sender waiting for room.
@@ -91,7 +91,7 @@ impl SocketCore {
         let me = self.me.clone();
         Arc::new(move || {
             if let Some(core) = me.upgrade() {
-                core.room.notify(usize::MAX);
+                core.room.notify();
             }
         })
     }
@@ -132,7 +132,7 @@ impl SocketCore {
             self.counters.departed(&e.out);
             self.hooks.detached(self, id);
         }
-        self.room.notify(usize::MAX);
+        self.room.notify();
     }
 
     /// Removes a peer from routing without touching its pipes: what it sent
@@ -144,7 +144,7 @@ impl SocketCore {
             self.counters.departed(&e.out);
             self.hooks.detached(self, id);
         }
-        self.room.notify(usize::MAX);
+        self.room.notify();
     }
 
     /// A peer's inbound pipe was closed by its writer: a peer that goes

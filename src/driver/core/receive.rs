@@ -45,17 +45,6 @@ impl SocketCore {
         }
     }
 
-    /// Blocking receive for plain threads (SPEC §6.3): tries at once, and
-    /// only if nothing is queued waits (at most `rcvtimeo`), reading the
-    /// socket's connections itself where it can (SPEC §6.1).
-    #[inline]
-    pub(crate) fn blocking_recv(&self) -> Result<(RoutingId, Message)> {
-        match self.try_recv() {
-            Err(Error::WouldBlock) => self.wait_blocking(self.options.rcvtimeo),
-            r => r,
-        }
-    }
-
     /// Waits on a plain thread for at most `timeout`.
     fn wait_blocking(&self, timeout: Option<std::time::Duration>) -> Result<(RoutingId, Message)> {
         match self.inbound.direct.recv(|| self.try_recv(), timeout) {

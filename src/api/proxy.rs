@@ -3,7 +3,7 @@
 //! capture socket that gets a copy of each (SPEC §5.9).
 
 use crate::driver::runtime;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StateError};
 use crate::message::Message;
 use event_listener::Event;
 use std::future::Future;
@@ -201,8 +201,8 @@ pub(crate) async fn never_receives() -> Result<Message> {
 }
 
 /// A side that cannot send.
-pub(crate) async fn cannot_send(kind: &'static str) -> Result<()> {
-    Err(Error::State(kind))
+pub(crate) async fn cannot_send() -> Result<()> {
+    Err(Error::State(StateError::CannotSend))
 }
 
 /// Implements [`ProxySocket`] for socket types whose `recv` and `send`
@@ -210,53 +210,53 @@ pub(crate) async fn cannot_send(kind: &'static str) -> Result<()> {
 /// types.
 macro_rules! proxy_socket {
     ($t:ty, recv, send) => {
-        impl $crate::proxy::ProxySocket for $t {
+        impl $crate::api::proxy::ProxySocket for $t {
             fn proxy_recv(
                 &self,
             ) -> impl std::future::Future<Output = $crate::error::Result<$crate::message::Message>>
                    + Send
                    + '_ {
-                self.recv()
+                $crate::api::RecvSocket::recv(self)
             }
             fn proxy_send(
                 &self,
                 msg: $crate::message::Message,
             ) -> impl std::future::Future<Output = $crate::error::Result<()>> + Send + '_ {
-                self.send(msg)
+                async move { Ok($crate::api::SendSocket::send(self, msg).await?) }
             }
         }
     };
     ($t:ty, recv, none) => {
-        impl $crate::proxy::ProxySocket for $t {
+        impl $crate::api::proxy::ProxySocket for $t {
             fn proxy_recv(
                 &self,
             ) -> impl std::future::Future<Output = $crate::error::Result<$crate::message::Message>>
                    + Send
                    + '_ {
-                self.recv()
+                $crate::api::RecvSocket::recv(self)
             }
             fn proxy_send(
                 &self,
                 _msg: $crate::message::Message,
             ) -> impl std::future::Future<Output = $crate::error::Result<()>> + Send + '_ {
-                $crate::proxy::cannot_send(concat!(stringify!($t), " cannot send"))
+                $crate::api::proxy::cannot_send()
             }
         }
     };
     ($t:ty, none, send) => {
-        impl $crate::proxy::ProxySocket for $t {
+        impl $crate::api::proxy::ProxySocket for $t {
             fn proxy_recv(
                 &self,
             ) -> impl std::future::Future<Output = $crate::error::Result<$crate::message::Message>>
                    + Send
                    + '_ {
-                $crate::proxy::never_receives()
+                $crate::api::proxy::never_receives()
             }
             fn proxy_send(
                 &self,
                 msg: $crate::message::Message,
             ) -> impl std::future::Future<Output = $crate::error::Result<()>> + Send + '_ {
-                self.send(msg)
+                async move { Ok($crate::api::SendSocket::send(self, msg).await?) }
             }
         }
     };
