@@ -1,0 +1,239 @@
+//! The greeting exchange and NULL security handshake (SPEC §3.1, §3.2).
+
+use bytes::{Bytes, BytesMut};
+
+use super::command::Command;
+use super::error::ProtocolError;
+use super::frame::FrameDecoder;
+use super::greeting::Greeting;
+use super::metadata::{Metadata, IDENTITY, SOCKET_TYPE};
+use super::security::{null::Null, SecurityMechanism, Step};
+use super::socket_type::SocketType;
+use super::transform::Transform;
+
+/// Largest frame accepted during the handshake: 64 KiB (SPEC §3.2).
+///
+/// A READY command normally carries well under 1 KiB (socket type, an
+/// identity of at most 255 bytes, a few custom properties), so 64 KiB leaves
+/// ample room while making sure a peer announcing a huge READY length is
+/// refused with [`ProtocolError::FrameTooLarge`] at once instead of making
+/// the driver buffer its bytes.
+pub const HANDSHAKE_MAX_FRAME: u64 = 64 * 1024;
+
+/// Reason sent in the ERROR command when the peer's socket type is refused
+/// (SPEC §3.5).
+const INVALID_SOCKET_TYPE: &str = "Invalid socket type";
+
+/// What we announce during the handshake (SPEC §3.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandshakeConfig {
+    /// Our socket type, sent as `Socket-Type`.
+    pub socket_type: SocketType,
+    /// Our identity, sent as `Identity` whenever `Some` (even if empty).
+    pub identity: Option<Bytes>,
+    /// Whether we act as server in the security handshake. The NULL
+    /// mechanism has no roles, so RFC 23 requires the greeting's as-server
+    /// byte to be zero: it is sent as 0 regardless while the mechanism is NULL.
+    pub as_server: bool,
+}
+
+/// What we learned about the peer once the handshake is done (SPEC §3.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The peer's socket type, already checked compatible with ours.
+    pub socket_type: SocketType,
+    /// The peer's `Identity` property, `None` if absent or empty.
+    pub identity: Option<Bytes>,
+    /// Negotiated ZMTP 3.x minor version: 0 for a 3.0 peer, 1 otherwise.
+    /// A 3.0 peer expects subscriptions as messages, not SUBSCRIBE commands.
+    pub minor_version: u8,
+    /// All properties of the peer's READY command.
+    pub metadata: Metadata,
+}
+
+/// Result of [`Handshake::feed`] (SPEC §3.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandshakeStatus {
+    /// More bytes from the peer are needed.
+    InProgress,
+    /// The handshake succeeded; traffic may flow.
+    Done(PeerInfo),
+}
+
+/// Where the state machine is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum State {
+    /// Waiting for the peer's 64-byte greeting.
+    Greeting,
+    /// The mechanism's exchange (for NULL: our READY is sent, the peer's
+    /// is awaited).
+    Mechanism { minor_version: u8 },
+    /// Finished successfully.
+    Done(PeerInfo),
+    /// Finished with an error, reported again on every later call.
+    Failed(ProtocolError),
+}
+
+/// Sans-IO state machine for the greeting and the security handshake
+/// (SPEC §3.1, §3.2).
+///
+/// [`Handshake::new`] queues our greeting; once the peer's greeting arrives
+/// (and names the same mechanism) the mechanism runs its exchange (NULL:
+/// our READY out, the peer's READY in), then the peer's socket type is
+/// validated. After `Done` or an error, further calls return the same
+/// result without consuming anything.
+#[derive(Debug)]
+pub struct Handshake {
+    config: HandshakeConfig,
+    mechanism: Box<dyn SecurityMechanism>,
+    decoder: FrameDecoder,
+    state: State,
+}
+
+impl Handshake {
+    /// Creates the state machine and appends our greeting to `out`; the
+    /// driver writes it at once (SPEC §3.1).
+    pub fn new(config: HandshakeConfig, out: &mut BytesMut) -> Self {
+        // NULL is the only mechanism so far. It has no client/server
+        // roles, so its as-server byte is 0 whatever `config` says.
+        let mechanism: Box<dyn SecurityMechanism> = Box::new(Null);
+        Greeting::ours(mechanism.name(), mechanism.as_server()).encode(out);
+        Handshake {
+            config,
+            mechanism,
+            decoder: FrameDecoder::new(Some(HANDSHAKE_MAX_FRAME)),
+            state: State::Greeting,
+        }
+    }
+
+    /// The frame transform for the data phase, once the handshake is done
+    /// (SPEC §3.3); identity before that.
+    pub fn transform(&mut self) -> Transform {
+        if self.is_done() {
+            self.mechanism.transform()
+        } else {
+            Transform::Identity
+        }
+    }
+
+    /// Feeds received bytes (SPEC §3.1, §3.2).
+    ///
+    /// Consumes what it uses from `in_buf` and leaves any bytes after the
+    /// peer's READY (e.g. the first message frames) there. Appends bytes to
+    /// send to `out`: our READY once the peer's greeting is in, and an ERROR
+    /// command before returning an error when the peer's READY is refused
+    /// (missing, unknown or incompatible socket type). On `Err` the driver
+    /// flushes `out` best-effort and closes the connection.
+    pub fn feed(
+        &mut self,
+        in_buf: &mut BytesMut,
+        out: &mut BytesMut,
+    ) -> Result<HandshakeStatus, ProtocolError> {
+        let result = self.advance(in_buf, out);
+        if let Err(e) = &result {
+            self.state = State::Failed(e.clone());
+        }
+        result
+    }
+
+    /// Whether the handshake has completed successfully.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done(_))
+    }
+
+    fn advance(
+        &mut self,
+        in_buf: &mut BytesMut,
+        out: &mut BytesMut,
+    ) -> Result<HandshakeStatus, ProtocolError> {
+        loop {
+            match &self.state {
+                State::Done(peer) => return Ok(HandshakeStatus::Done(peer.clone())),
+                State::Failed(e) => return Err(e.clone()),
+                State::Greeting => {
+                    let Some(greeting) = Greeting::decode(in_buf)? else {
+                        return Ok(HandshakeStatus::InProgress);
+                    };
+                    let ours = self.mechanism.name();
+                    if greeting.mechanism != ours {
+                        return Err(ProtocolError::MechanismMismatch {
+                            ours,
+                            theirs: greeting.mechanism,
+                        });
+                    }
+                    let minor_version = greeting.negotiated_minor();
+                    self.state = State::Mechanism { minor_version };
+                    let step = self.mechanism.start(&self.our_properties(), out)?;
+                    self.finish_if_done(step, minor_version, out)?;
+                }
+                State::Mechanism { minor_version } => {
+                    let minor_version = *minor_version;
+                    let Some(frame) = self.decoder.decode(in_buf)? else {
+                        return Ok(HandshakeStatus::InProgress);
+                    };
+                    if !frame.command {
+                        return Err(ProtocolError::MessageBeforeReady);
+                    }
+                    let step = self
+                        .mechanism
+                        .on_command(Command::parse(frame.body)?, out)?;
+                    self.finish_if_done(step, minor_version, out)?;
+                }
+            }
+        }
+    }
+
+    /// Once the mechanism is done, checks the peer's properties and
+    /// records the outcome.
+    fn finish_if_done(
+        &mut self,
+        step: Step,
+        minor_version: u8,
+        out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        let Step::Done(metadata) = step else {
+            return Ok(());
+        };
+        let peer = self.check_peer(&metadata).inspect_err(|_| {
+            Command::Error {
+                reason: INVALID_SOCKET_TYPE.to_owned(),
+            }
+            .encode(out);
+        })?;
+        self.state = State::Done(PeerInfo {
+            socket_type: peer,
+            identity: metadata.identity().cloned(),
+            minor_version,
+            metadata,
+        });
+        Ok(())
+    }
+
+    /// The properties we announce: our socket type, and our identity when
+    /// we have one.
+    fn our_properties(&self) -> Metadata {
+        let mut metadata = Metadata::new();
+        metadata.insert(
+            SOCKET_TYPE,
+            Bytes::from_static(self.config.socket_type.as_str().as_bytes()),
+        );
+        if let Some(identity) = &self.config.identity {
+            metadata.insert(IDENTITY, identity.clone());
+        }
+        metadata
+    }
+
+    /// Validates the peer's socket type against ours (SPEC §3.5).
+    fn check_peer(&self, metadata: &Metadata) -> Result<SocketType, ProtocolError> {
+        let ours = self.config.socket_type;
+        let theirs = metadata.socket_type()?;
+        if ours.is_compatible_with(theirs) {
+            Ok(theirs)
+        } else {
+            Err(ProtocolError::IncompatibleSocketType { ours, theirs })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
