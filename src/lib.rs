@@ -9,7 +9,11 @@
 //! Every socket is `Send + Sync` and offers three forms of each call:
 //! `async` (any executor), `blocking_*` (plain threads, with the
 //! `sndtimeo`/`rcvtimeo` options as timeouts) and `try_*` (never waits).
-//! The contract is in SPEC.md; doc comments cite its sections.
+//! A send that does not happen hands the message back in its
+//! [`SendError`]. The traits [`Socket`], [`SendSocket`] and [`RecvSocket`]
+//! give the same calls (and `poll_*` forms) to generic code; receiving
+//! sockets are `futures::Stream`s and sending ones `futures::Sink`s. The
+//! contract is in SPEC.md; doc comments cite its sections.
 //!
 //! ```
 //! use oxmq::{Pull, Push};
