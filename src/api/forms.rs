@@ -33,6 +33,7 @@ impl<R: Receiver + ?Sized> Drop for EndRecv<'_, R> {
 type Begun<'a, S> = (EndSend<'a, S>, <S as Sender>::Item);
 
 /// Starts a send ([`Sender::begin_send`]); a refusal hands the item back.
+#[inline]
 fn begin_send<S: Sender>(s: &S, item: S::Item) -> Result<Begun<'_, S>, SendError<S::Item>> {
     match s.begin_send() {
         Ok(()) => Ok((EndSend(s), item)),
@@ -45,6 +46,7 @@ fn begin_send<S: Sender>(s: &S, item: S::Item) -> Result<Begun<'_, S>, SendError
 
 /// Sends without waiting: `WouldBlock` (with the item) when it cannot go
 /// now.
+#[inline]
 pub(crate) fn try_send<S: Sender>(s: &S, item: S::Item) -> Result<(), SendError<S::Item>> {
     let (_end, item) = begin_send(s, item)?;
     s.offer(item).map_err(SendError::from)
@@ -52,6 +54,7 @@ pub(crate) fn try_send<S: Sender>(s: &S, item: S::Item) -> Result<(), SendError<
 
 /// Sends, waiting for room as long as needed. Cancel-safe: if the future
 /// is dropped, nothing was sent.
+#[inline]
 pub(crate) async fn send<S: Sender>(s: &S, item: S::Item) -> Result<(), SendError<S::Item>> {
     if s.never_waits() {
         return try_send(s, item);
@@ -64,6 +67,7 @@ pub(crate) async fn send<S: Sender>(s: &S, item: S::Item) -> Result<(), SendErro
 
 /// Sends from a plain thread, waiting at most `sndtimeo` (then
 /// `Timeout`, with the item).
+#[inline]
 pub(crate) fn blocking_send<S: Sender>(s: &S, item: S::Item) -> Result<(), SendError<S::Item>> {
     if s.never_waits() {
         return try_send(s, item);
@@ -77,6 +81,7 @@ pub(crate) fn blocking_send<S: Sender>(s: &S, item: S::Item) -> Result<(), SendE
 /// Sends the item in `slot`, if any: `Ready(Ok)` once sent (the slot is
 /// then empty), `Pending` with the item still in `slot` (the task is woken
 /// when room may have appeared), `Ready(Err)` with the item in the error.
+#[inline]
 pub(crate) fn poll_send<S: Sender>(
     s: &S,
     cx: &mut Context<'_>,
@@ -101,6 +106,7 @@ pub(crate) fn poll_send<S: Sender>(
 }
 
 /// Receives without waiting: `WouldBlock` when nothing is queued.
+#[inline]
 pub(crate) fn try_recv<R: Receiver>(r: &R) -> Result<R::Item> {
     r.begin_recv()?;
     let _end = EndRecv(r);
@@ -109,6 +115,7 @@ pub(crate) fn try_recv<R: Receiver>(r: &R) -> Result<R::Item> {
 
 /// Receives, waiting as long as needed. Cancel-safe: a dropped call takes
 /// no message.
+#[inline]
 pub(crate) async fn recv<R: Receiver>(r: &R) -> Result<R::Item> {
     r.begin_recv()?;
     let _end = EndRecv(r);
@@ -116,6 +123,7 @@ pub(crate) async fn recv<R: Receiver>(r: &R) -> Result<R::Item> {
 }
 
 /// Receives on a plain thread, waiting at most `rcvtimeo`.
+#[inline]
 pub(crate) fn blocking_recv<R: Receiver>(r: &R) -> Result<R::Item> {
     r.begin_recv()?;
     let _end = EndRecv(r);
@@ -124,6 +132,7 @@ pub(crate) fn blocking_recv<R: Receiver>(r: &R) -> Result<R::Item> {
 
 /// Receives if a message is queued; else registers the task's waker and
 /// returns `Pending`.
+#[inline]
 pub(crate) fn poll_recv<R: Receiver>(r: &R, cx: &mut Context<'_>) -> Poll<Result<R::Item>> {
     if let Err(e) = r.begin_recv() {
         return Poll::Ready(Err(e));

@@ -137,6 +137,7 @@ macro_rules! sends {
             /// Sends without waiting (SPEC §6.3). When the message cannot
             /// go now the error is [`Error::WouldBlock`](crate::Error::WouldBlock);
             /// the message comes back in every error.
+            #[inline]
             pub fn try_send(&self, msg: impl Into<$item>) -> Result<(), SendError<$item>> {
                 forms::try_send(self, msg.into())
             }
@@ -144,6 +145,7 @@ macro_rules! sends {
             /// Sends, waiting while no peer can take the message
             /// (SPEC §6.3). Cancel-safe: if the future is dropped, the
             /// message was not sent. The payload is not copied.
+            #[inline]
             pub fn send(
                 &self,
                 msg: impl Into<$item>,
@@ -154,6 +156,7 @@ macro_rules! sends {
             /// Sends from a plain thread, waiting at most `sndtimeo`; then
             /// [`Error::Timeout`](crate::Error::Timeout), with the message.
             /// Needs no runtime; safe to call from inside one.
+            #[inline]
             pub fn blocking_send(&self, msg: impl Into<$item>) -> Result<(), SendError<$item>> {
                 forms::blocking_send(self, msg.into())
             }
@@ -161,18 +164,22 @@ macro_rules! sends {
 
         impl SendSocket for $t {
             type Item = $item;
+            #[inline]
             fn try_send(&self, item: $item) -> Result<(), SendError<$item>> {
                 forms::try_send(self, item)
             }
+            #[inline]
             fn send(
                 &self,
                 item: $item,
             ) -> impl std::future::Future<Output = Result<(), SendError<$item>>> + Send {
                 forms::send(self, item)
             }
+            #[inline]
             fn blocking_send(&self, item: $item) -> Result<(), SendError<$item>> {
                 forms::blocking_send(self, item)
             }
+            #[inline]
             fn poll_send(
                 &self,
                 cx: &mut Context<'_>,
@@ -191,6 +198,7 @@ macro_rules! receives {
             /// Receives without waiting (SPEC §6.3):
             /// [`Error::WouldBlock`](crate::Error::WouldBlock) when nothing
             /// is queued.
+            #[inline]
             pub fn try_recv(&self) -> Result<$item> {
                 forms::try_recv(self)
             }
@@ -198,12 +206,14 @@ macro_rules! receives {
             /// Receives, waiting as long as needed (SPEC §6.3).
             /// Cancel-safe: a dropped call takes no message. Errors:
             /// [`Error::Closed`](crate::Error::Closed).
+            #[inline]
             pub fn recv(&self) -> impl std::future::Future<Output = Result<$item>> + Send + '_ {
                 forms::recv(self)
             }
 
             /// Receives on a plain thread, waiting at most `rcvtimeo`; then
             /// [`Error::Timeout`](crate::Error::Timeout). Needs no runtime.
+            #[inline]
             pub fn blocking_recv(&self) -> Result<$item> {
                 forms::blocking_recv(self)
             }
@@ -211,15 +221,19 @@ macro_rules! receives {
 
         impl RecvSocket for $t {
             type Item = $item;
+            #[inline]
             fn try_recv(&self) -> Result<$item> {
                 forms::try_recv(self)
             }
+            #[inline]
             fn recv(&self) -> impl std::future::Future<Output = Result<$item>> + Send {
                 forms::recv(self)
             }
+            #[inline]
             fn blocking_recv(&self) -> Result<$item> {
                 forms::blocking_recv(self)
             }
+            #[inline]
             fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<$item>> {
                 forms::poll_recv(self, cx)
             }
@@ -270,6 +284,7 @@ impl Server {
     /// [`Error::WouldBlock`](crate::Error::WouldBlock) when it is at
     /// `sndhwm`, [`Error::HostUnreachable`](crate::Error::HostUnreachable)
     /// for an unknown or departed id; the payload comes back in the error.
+    #[inline]
     pub fn try_send(
         &self,
         to: RoutingId,
@@ -280,6 +295,7 @@ impl Server {
 
     /// Sends `payload` to the peer `to`, waiting while it is at `sndhwm`
     /// (SPEC §5.3). Cancel-safe. Errors: `HostUnreachable`, `Closed`.
+    #[inline]
     pub fn send(
         &self,
         to: RoutingId,
@@ -290,6 +306,7 @@ impl Server {
     }
 
     /// Blocking form of [`send`](Self::send), waiting at most `sndtimeo`.
+    #[inline]
     pub fn blocking_send(
         &self,
         to: RoutingId,
@@ -301,18 +318,22 @@ impl Server {
 
 impl SendSocket for Server {
     type Item = (RoutingId, Bytes);
+    #[inline]
     fn try_send(&self, item: Self::Item) -> Result<(), SendError<Self::Item>> {
         forms::try_send(self, item)
     }
+    #[inline]
     fn send(
         &self,
         item: Self::Item,
     ) -> impl std::future::Future<Output = Result<(), SendError<Self::Item>>> + Send {
         forms::send(self, item)
     }
+    #[inline]
     fn blocking_send(&self, item: Self::Item) -> Result<(), SendError<Self::Item>> {
         forms::blocking_send(self, item)
     }
+    #[inline]
     fn poll_send(
         &self,
         cx: &mut Context<'_>,

@@ -42,16 +42,28 @@ pub(crate) async fn retry_send<M>(
 
 /// [`retry_send`] on a plain thread: tries at once, and only if that would
 /// block waits, at most `timeout` (then `Timeout`, with the message).
+#[inline]
 pub(crate) fn blocking_retry_send<M>(
     room: &Room,
     msg: M,
     mut attempt: impl FnMut(M) -> Result<(), Refused<M>>,
     timeout: Option<Duration>,
 ) -> Result<(), Refused<M>> {
-    let msg = match attempt(msg) {
-        Err((Error::WouldBlock, m)) => m,
-        r => return r,
-    };
+    match attempt(msg) {
+        Err((Error::WouldBlock, m)) => wait_and_retry(room, m, attempt, timeout),
+        r => r,
+    }
+}
+
+/// The slow part of [`blocking_retry_send`]: the first try would have
+/// blocked.
+#[cold]
+fn wait_and_retry<M>(
+    room: &Room,
+    msg: M,
+    mut attempt: impl FnMut(M) -> Result<(), Refused<M>>,
+    timeout: Option<Duration>,
+) -> Result<(), Refused<M>> {
     // Between tries the message waits here, outside the future, so that
     // when the timeout drops the future it can still be handed back.
     let mut slot = Some(msg);
@@ -96,6 +108,7 @@ impl SocketCore {
     /// Hands `msg` to the next peer with room, round-robin (SPEC §5.2),
     /// telling which peer took it (REQ waits for the reply from that one).
     /// `WouldBlock` with the message when no peer can take it now.
+    #[inline]
     pub(crate) fn try_send_balanced_to(&self, msg: Message) -> Result<RoutingId, Refused<Message>> {
         if self.is_closed() {
             return Err((Error::Closed, msg));
@@ -110,6 +123,7 @@ impl SocketCore {
 
     /// [`try_send_balanced_to`](Self::try_send_balanced_to), without
     /// telling which peer.
+    #[inline]
     pub(crate) fn try_send_balanced(&self, msg: Message) -> Result<(), Refused<Message>> {
         self.try_send_balanced_to(msg).map(|_| ())
     }

@@ -17,6 +17,7 @@ pub(crate) type Verdict<T> = Option<Result<T>>;
 impl SocketCore {
     /// Takes the next message, fair-queued over peers (SPEC §5.2), without
     /// waiting: `WouldBlock` when none is queued, `Closed` once closed.
+    #[inline]
     pub(crate) fn try_recv(&self) -> Result<(RoutingId, Message)> {
         let mut departed = Vec::new();
         let next = self.inbound.take(&self.counters, &mut departed);
@@ -83,10 +84,27 @@ impl SocketCore {
 
     /// Receives on a plain thread until `judge` keeps a message;
     /// `rcvtimeo` bounds the whole call, dropped messages included.
+    #[inline]
     pub(crate) fn blocking_recv_where<T>(
         &self,
         mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>,
     ) -> Result<T> {
+        // Most calls find a message queued: no clock, no wait.
+        match self.try_recv() {
+            Ok((id, m)) => {
+                if let Some(r) = judge(id, m) {
+                    return r;
+                }
+            }
+            Err(Error::WouldBlock) => {}
+            Err(e) => return Err(e),
+        }
+        self.wait_where(judge)
+    }
+
+    /// [`blocking_recv_where`](Self::blocking_recv_where) once nothing was
+    /// queued.
+    fn wait_where<T>(&self, mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>) -> Result<T> {
         let timeout = self.options.rcvtimeo;
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {

@@ -55,7 +55,20 @@ impl Assembler {
 
     /// Adds one message frame. Errors when the message breaks `max_frames`
     /// or `rcvhwm_bytes` (SPEC §6.1): the connection must then close.
+    #[inline]
     pub(super) fn push(&mut self, body: Bytes, more: bool) -> Result<Assembled, ProtocolError> {
+        if !more && self.parts.is_empty() {
+            // A single-frame message: the common case, without the list.
+            self.check(body.len())?;
+            return Ok(Assembled::Message(Message::from(body)));
+        }
+        self.push_part(body, more)
+    }
+
+    /// Whether one more frame of `len` bytes keeps the message being
+    /// assembled within the limits.
+    #[inline]
+    fn check(&self, len: usize) -> Result<(), ProtocolError> {
         if let Some(max) = self.limits.max_frames {
             if self.parts.len() >= max {
                 return Err(ProtocolError::TooManyFrames { max });
@@ -63,7 +76,7 @@ impl Assembler {
         }
         let max = self.limits.max_message_bytes;
         if max != 0 {
-            let size = self.parts_bytes + body.len();
+            let size = self.parts_bytes + len;
             if size > max {
                 return Err(ProtocolError::MessageTooLarge {
                     size: size as u64,
@@ -71,13 +84,16 @@ impl Assembler {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// A frame of a multipart message.
+    fn push_part(&mut self, body: Bytes, more: bool) -> Result<Assembled, ProtocolError> {
+        self.check(body.len())?;
         if more {
             self.parts_bytes += body.len();
             self.parts.push(body);
             return Ok(Assembled::Partial);
-        }
-        if self.parts.is_empty() {
-            return Ok(Assembled::Message(Message::from(body)));
         }
         self.parts.push(body);
         self.parts_bytes = 0;
