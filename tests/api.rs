@@ -14,7 +14,7 @@ use oxmq::{
 use std::future::poll_fn;
 use std::task::Poll;
 use std::time::Duration;
-use support::{inproc_ep, tcp_ep, wait_event, GUARD};
+use support::{inproc_ep, tcp_ep, wait_event, Transport, GUARD};
 
 fn opts() -> SocketOptions {
     SocketOptions::default()
@@ -104,31 +104,29 @@ fn a_cancelled_req_send_leaves_the_turn() {
     );
 }
 
-#[test]
-fn sockets_are_streams_and_sinks() {
-    for ep in [inproc_ep(), tcp_ep()] {
-        let pull = Pull::with_options(opts());
-        let ep = pull.bind(&ep).unwrap();
-        let mut push = Push::with_options(opts());
-        push.connect(&ep).unwrap();
-        rt().block_on(async {
-            for i in 0..10u8 {
-                push.send(Message::from(vec![i])).await.unwrap();
-            }
-            push.feed(Message::from("fed")).await.unwrap();
-            push.flush().await.unwrap();
-            let got: Vec<Message> = (&pull).take(11).map(Result::unwrap).collect().await;
-            let mut want: Vec<Message> = (0..10u8).map(|i| Message::from(vec![i])).collect();
-            want.push(Message::from("fed"));
-            assert_eq!(got, want);
-            // The SinkExt path of the owned socket, the stream of the owned one.
-            SinkExt::send(&mut push, Message::from("sunk"))
-                .await
-                .unwrap();
-            let mut pull = pull;
-            assert_eq!(pull.next().await.unwrap().unwrap(), Message::from("sunk"));
-        });
-    }
+fn sockets_are_streams_and_sinks(t: Transport) {
+    let ep = (t.ep)();
+    let pull = Pull::with_options(opts());
+    let ep = pull.bind(&ep).unwrap();
+    let mut push = Push::with_options(opts());
+    push.connect(&ep).unwrap();
+    rt().block_on(async {
+        for i in 0..10u8 {
+            push.send(Message::from(vec![i])).await.unwrap();
+        }
+        push.feed(Message::from("fed")).await.unwrap();
+        push.flush().await.unwrap();
+        let got: Vec<Message> = (&pull).take(11).map(Result::unwrap).collect().await;
+        let mut want: Vec<Message> = (0..10u8).map(|i| Message::from(vec![i])).collect();
+        want.push(Message::from("fed"));
+        assert_eq!(got, want);
+        // The SinkExt path of the owned socket, the stream of the owned one.
+        SinkExt::send(&mut push, Message::from("sunk"))
+            .await
+            .unwrap();
+        let mut pull = pull;
+        assert_eq!(pull.next().await.unwrap().unwrap(), Message::from("sunk"));
+    });
 }
 
 #[test]
@@ -241,4 +239,10 @@ fn code_can_be_generic_over_the_traits() {
     for i in 0..3u8 {
         assert_eq!(sink.blocking_recv().unwrap(), Message::from(vec![i]));
     }
+}
+
+// ----- instantiation: one test per case and transport ---------------------------
+
+support::transport_cases! {
+    fn sockets_are_streams_and_sinks: tcp, ipc, inproc;
 }

@@ -1,15 +1,22 @@
 //! One conformance suite, written once and run on every transport (tcp,
-//! ipc, inproc): message sizes, multipart order, many peers, closing while
-//! busy, connect before bind, and sockets that bind and connect at once.
+//! ipc, inproc), each case a test of its own (`conformance::tcp::...`):
+//! what each socket family must do (`families`: CLIENT/SERVER, PUSH/PULL,
+//! PUB/SUB, XPUB/XSUB, REQ/REP, REQ/ROUTER, DEALER/ROUTER, DEALER/DEALER,
+//! DEALER/REP, PAIR, with the hub socket binding and with it connecting),
+//! and message sizes, multipart order, many peers, closing while busy,
+//! connect before bind, and sockets that bind and connect at once.
 
+#[path = "conformance/families.rs"]
+mod families;
 mod support;
 
 use bytes::Bytes;
+use families::Binds;
 use oxmq::{Client, Error, Pull, Push, Server, SocketEvent, SocketOptions};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use support::{wait_event, GUARD};
+use support::{wait_event, Transport, GUARD, INPROC, IPC, TCP};
 
 /// Options with `GUARD` (generous, never reached when the library works)
 /// as the hang guard of every blocking call.
@@ -19,41 +26,6 @@ fn opts() -> SocketOptions {
         .rcvtimeo(Some(GUARD))
         .reconnect_ivl(Duration::from_millis(10))
 }
-
-/// What the suite needs to know about a transport.
-#[derive(Clone, Copy)]
-struct Transport {
-    /// An endpoint to bind (connect to what `bind` returns).
-    bind_ep: fn() -> String,
-    /// An endpoint that can be connected to before anything binds it.
-    fixed_ep: fn() -> String,
-    /// tcp and ipc: connections with engines and monitor events on both ends.
-    stream: bool,
-}
-
-/// A concrete tcp endpoint on a port that was free a moment ago (for
-/// connect-before-bind, where the port must be known before the bind).
-fn tcp_fixed_ep() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    format!("tcp://127.0.0.1:{port}")
-}
-
-const TCP: Transport = Transport {
-    bind_ep: support::tcp_ep,
-    fixed_ep: tcp_fixed_ep,
-    stream: true,
-};
-const IPC: Transport = Transport {
-    bind_ep: support::ipc_ep,
-    fixed_ep: support::ipc_ep,
-    stream: true,
-};
-const INPROC: Transport = Transport {
-    bind_ep: support::inproc_ep,
-    fixed_ep: support::inproc_ep,
-    stream: false,
-};
 
 /// Deterministic pseudo-random bytes (xorshift), different for each seed.
 fn pattern(len: usize, seed: u64) -> Bytes {
@@ -101,7 +73,7 @@ fn sized_payloads() -> Vec<Bytes> {
 
 fn sizes_push_pull(t: Transport) {
     let pull = Pull::with_options(opts());
-    let ep = pull.bind(&(t.bind_ep)()).unwrap();
+    let ep = pull.bind(&(t.ep)()).unwrap();
     let push = Push::with_options(opts());
     push.connect(&ep).unwrap();
     let sent = sized_payloads();
@@ -125,7 +97,7 @@ fn sizes_push_pull(t: Transport) {
 
 fn sizes_client_server(t: Transport) {
     let server = Server::with_options(opts());
-    let ep = server.bind(&(t.bind_ep)()).unwrap();
+    let ep = server.bind(&(t.ep)()).unwrap();
     let client = Client::with_options(opts());
     client.connect(&ep).unwrap();
     for (b, n) in sized_payloads().iter().zip(SIZES) {
@@ -162,7 +134,7 @@ fn multipart_message(i: usize) -> Vec<Bytes> {
 fn multipart_order(t: Transport) {
     const N: usize = 3000;
     let pull = Pull::with_options(opts());
-    let ep = pull.bind(&(t.bind_ep)()).unwrap();
+    let ep = pull.bind(&(t.ep)()).unwrap();
     let push = Push::with_options(opts());
     push.connect(&ep).unwrap();
     std::thread::scope(|s| {
@@ -190,7 +162,7 @@ const PEERS: usize = 8;
 fn many_push_one_pull(t: Transport) {
     const N: u32 = 1000;
     let pull = Pull::with_options(opts());
-    let ep = pull.bind(&(t.bind_ep)()).unwrap();
+    let ep = pull.bind(&(t.ep)()).unwrap();
     let pushes: Vec<Push> = (0..PEERS)
         .map(|_| {
             let p = Push::with_options(opts());
@@ -225,7 +197,7 @@ fn many_push_one_pull(t: Transport) {
 fn many_clients_one_server(t: Transport) {
     const N: usize = 200;
     let server = Server::with_options(opts());
-    let ep = server.bind(&(t.bind_ep)()).unwrap();
+    let ep = server.bind(&(t.ep)()).unwrap();
     let clients: Vec<Client> = (0..PEERS)
         .map(|_| {
             let c = Client::with_options(opts());
@@ -292,7 +264,7 @@ fn close_while_busy(t: Transport, linger: Option<Duration>) {
                 .rcvhwm(100)
                 .rcvtimeo(Some(if discard { quiet } else { GUARD })),
         );
-    let ep = pull.bind(&(t.bind_ep)()).unwrap();
+    let ep = pull.bind(&(t.ep)()).unwrap();
     let push = Push::with_options(opts().sndhwm(100).linger(linger));
     push.connect(&ep).unwrap();
     let dropped = AtomicBool::new(false);
@@ -396,8 +368,8 @@ fn bind_and_connect_both_roles(t: Transport) {
     // P binds e1, e2 and connects to e3, e4; X and Y connect to P; Z binds
     // e3 and e4, so it reaches P over two connections.
     let p = Pull::with_options(opts());
-    let e1 = p.bind(&(t.bind_ep)()).unwrap();
-    let e2 = p.bind(&(t.bind_ep)()).unwrap();
+    let e1 = p.bind(&(t.ep)()).unwrap();
+    let e2 = p.bind(&(t.ep)()).unwrap();
     let x = Push::with_options(opts());
     let x_events = x.monitor();
     x.connect(&e1).unwrap();
@@ -405,8 +377,8 @@ fn bind_and_connect_both_roles(t: Transport) {
     y.connect(&e2).unwrap();
     let z = Push::with_options(opts());
     let z_events = z.monitor();
-    let e3 = z.bind(&(t.bind_ep)()).unwrap();
-    let e4 = z.bind(&(t.bind_ep)()).unwrap();
+    let e3 = z.bind(&(t.ep)()).unwrap();
+    let e4 = z.bind(&(t.ep)()).unwrap();
     p.connect(&e3).unwrap();
     p.connect(&e4).unwrap();
 
@@ -472,6 +444,82 @@ macro_rules! conformance {
             use super::*;
             const T: Transport = $transport;
 
+            #[test]
+            fn client_server_server_binds() {
+                families::client_server(T, Binds::Hub)
+            }
+            #[test]
+            fn client_server_clients_bind() {
+                families::client_server(T, Binds::Spokes)
+            }
+            #[test]
+            fn push_pull_push_binds() {
+                families::push_pull(T, Binds::Hub)
+            }
+            #[test]
+            fn push_pull_pulls_bind() {
+                families::push_pull(T, Binds::Spokes)
+            }
+            #[test]
+            fn pub_sub_pub_binds() {
+                families::pub_sub(T, Binds::Hub)
+            }
+            #[test]
+            fn pub_sub_subs_bind() {
+                families::pub_sub(T, Binds::Spokes)
+            }
+            #[test]
+            fn xpub_xsub_xpub_binds() {
+                families::xpub_xsub(T, Binds::Hub)
+            }
+            #[test]
+            fn xpub_xsub_xsubs_bind() {
+                families::xpub_xsub(T, Binds::Spokes)
+            }
+            #[test]
+            fn req_rep_rep_binds() {
+                families::req_rep(T, Binds::Hub)
+            }
+            #[test]
+            fn req_rep_reqs_bind() {
+                families::req_rep(T, Binds::Spokes)
+            }
+            #[test]
+            fn req_router_router_binds() {
+                families::req_router(T, Binds::Hub)
+            }
+            #[test]
+            fn req_router_reqs_bind() {
+                families::req_router(T, Binds::Spokes)
+            }
+            #[test]
+            fn dealer_router_router_binds() {
+                families::dealer_router(T, Binds::Hub)
+            }
+            #[test]
+            fn dealer_router_dealers_bind() {
+                families::dealer_router(T, Binds::Spokes)
+            }
+            #[test]
+            fn dealer_dealer_hub_binds() {
+                families::dealer_dealer(T, Binds::Hub)
+            }
+            #[test]
+            fn dealer_dealer_spokes_bind() {
+                families::dealer_dealer(T, Binds::Spokes)
+            }
+            #[test]
+            fn dealer_rep_dealer_binds() {
+                families::dealer_rep(T, Binds::Hub)
+            }
+            #[test]
+            fn dealer_rep_reps_bind() {
+                families::dealer_rep(T, Binds::Spokes)
+            }
+            #[test]
+            fn pair_is_exclusive_and_talks_both_ways() {
+                families::pair(T)
+            }
             #[test]
             fn sizes_push_pull() {
                 super::sizes_push_pull(T)

@@ -15,7 +15,7 @@ use oxmq::{Pull, Push, Server, SocketEvent, SocketOptions};
 use raw_peer::{command, message, RawPeer};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{ipc_ep, tcp_ep, wait_event, GUARD};
+use support::{ipc_ep, tcp_ep, wait_event, Transport, GUARD};
 
 fn opts() -> SocketOptions {
     SocketOptions::default()
@@ -172,50 +172,48 @@ fn other_peers_wake_a_direct_wait() {
     assert_eq!(waiter.join().unwrap().unwrap().first(), "via second");
 }
 
-#[test]
-fn order_is_kept_when_thread_and_engine_take_turns() {
+fn order_is_kept_when_thread_and_engine_take_turns(t: Transport) {
     // Receivers alternate between blocking receives (direct reads when
     // the queue is empty), non-blocking ones and async ones (engine
     // reads), over tcp and ipc, with multipart messages.
-    for ep in [tcp_ep(), ipc_ep()] {
-        let pull = Pull::with_options(opts().rcvhwm(50));
-        let bound = pull.bind(&ep).unwrap();
-        let push = Push::with_options(opts());
-        push.connect(&bound).unwrap();
-        const N: u32 = 50_000;
-        let sender = std::thread::spawn(move || {
-            for i in 0..N {
-                let frames = vec![
-                    Bytes::from(i.to_be_bytes().to_vec()),
-                    Bytes::from(vec![(i % 251) as u8; (i % 300) as usize]),
-                ];
-                push.blocking_send(frames).unwrap();
-            }
-            push
-        });
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+    let ep = (t.ep)();
+    let pull = Pull::with_options(opts().rcvhwm(50));
+    let bound = pull.bind(&ep).unwrap();
+    let push = Push::with_options(opts());
+    push.connect(&bound).unwrap();
+    const N: u32 = 50_000;
+    let sender = std::thread::spawn(move || {
         for i in 0..N {
-            let msg = match i % 3 {
-                0 => pull.blocking_recv().unwrap(),
-                1 => loop {
-                    match pull.try_recv() {
-                        Ok(m) => break m,
-                        Err(oxmq::Error::WouldBlock) => std::thread::yield_now(),
-                        Err(e) => panic!("{e}"),
-                    }
-                },
-                _ => rt.block_on(pull.recv()).unwrap(),
-            };
-            let frames = msg.frames();
-            assert_eq!(frames.len(), 2, "{ep}: message {i}");
-            assert_eq!(frames[0].as_ref(), i.to_be_bytes(), "{ep}: order");
-            assert_eq!(frames[1].len(), (i % 300) as usize, "{ep}: message {i}");
-            assert!(frames[1].iter().all(|&b| b == (i % 251) as u8));
+            let frames = vec![
+                Bytes::from(i.to_be_bytes().to_vec()),
+                Bytes::from(vec![(i % 251) as u8; (i % 300) as usize]),
+            ];
+            push.blocking_send(frames).unwrap();
         }
-        drop(sender.join().unwrap());
+        push
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for i in 0..N {
+        let msg = match i % 3 {
+            0 => pull.blocking_recv().unwrap(),
+            1 => loop {
+                match pull.try_recv() {
+                    Ok(m) => break m,
+                    Err(oxmq::Error::WouldBlock) => std::thread::yield_now(),
+                    Err(e) => panic!("{e}"),
+                }
+            },
+            _ => rt.block_on(pull.recv()).unwrap(),
+        };
+        let frames = msg.frames();
+        assert_eq!(frames.len(), 2, "{ep}: message {i}");
+        assert_eq!(frames[0].as_ref(), i.to_be_bytes(), "{ep}: order");
+        assert_eq!(frames[1].len(), (i % 300) as usize, "{ep}: message {i}");
+        assert!(frames[1].iter().all(|&b| b == (i % 251) as u8));
     }
+    drop(sender.join().unwrap());
 }
 
 /// A direct read that decodes more messages than the inbound queue has
@@ -250,4 +248,10 @@ fn messages_beyond_the_queue_left_by_a_direct_read_are_delivered() {
             assert_eq!(m.first(), format!("m{i}").as_bytes());
         }
     });
+}
+
+// ----- instantiation: one test per case and transport ---------------------------
+
+support::transport_cases! {
+    fn order_is_kept_when_thread_and_engine_take_turns: tcp, ipc;
 }

@@ -3,13 +3,20 @@
 //! family over tcp, ipc and inproc, and ipc socket files are removed on
 //! unbind and close (SPEC §4.3).
 //!
-//! Descriptors (`/proc/self/fd`) and threads (`/proc/self/task`) are
-//! process-wide, so this file is one `#[test]` running the cases in turn;
-//! nothing else runs in this test binary. Tasks: a socket's monitor ends
-//! only once its close has stopped every task of the socket (SPEC §6.5,
-//! §6.6), so each case also waits for its sockets' monitors to end.
-//! There is no event for "descriptor released": the counts are polled
-//! every 10 ms up to a deadline.
+//! Each family, transport and way of ending is its own `#[test]`
+//! (`push_pull::tcp_close`, ...). Descriptors (`/proc/self/fd`) and threads
+//! (`/proc/self/task`) are process-wide, so the tests take turns: each
+//! counts and runs while holding one lock, and nothing else in this test
+//! binary opens descriptors. The threads the test harness starts for the
+//! other tests (waiting for the lock) are not counted: they carry the main
+//! thread's name until they name themselves after their test, and every
+//! test here has `::` in its name. The test holding the lock renames its
+//! own thread, so a thread a case leaves behind (which would inherit that
+//! name) is counted. Tasks: a socket's monitor ends only once its close
+//! has stopped every task of the socket (SPEC §6.5, §6.6), so each case
+//! also waits for its sockets' monitors to end. There is no event for
+//! "descriptor released": the counts are polled every 10 ms up to a
+//! deadline.
 
 mod support;
 
@@ -18,8 +25,9 @@ use oxmq::{
     SocketOptions, Sub,
 };
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use support::{all_transports, inproc_ep, ipc_ep, tcp_ep, GUARD};
+use support::{inproc_ep, ipc_ep, tcp_ep, Transport, GUARD};
 
 fn fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
@@ -27,9 +35,23 @@ fn fds() -> usize {
         .count()
 }
 
+/// A thread's name, from its `comm` file.
+fn comm(task: &Path) -> String {
+    std::fs::read_to_string(task.join("comm"))
+        .map(|c| c.trim_end().to_owned())
+        .unwrap_or_default()
+}
+
+/// The process's threads, less the test harness's (see the file comment).
 fn threads() -> usize {
+    let main = comm(Path::new("/proc/self"));
     std::fs::read_dir("/proc/self/task")
         .expect("/proc/self/task")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = comm(&e.path());
+            name != main && !name.contains("::")
+        })
         .count()
 }
 
@@ -301,44 +323,108 @@ fn ipc_files() {
     c.blocking_close();
 }
 
-#[test]
-fn closing_or_dropping_releases_descriptors_tasks_threads_and_ipc_files() {
-    // Warm-up: starts the process-wide I/O runtime (its threads live as
-    // long as the process, SPEC §6.2).
-    let ms = push_pull(&tcp_ep(), End::Close);
-    assert_monitors_end(ms, "warm-up");
+/// Whether the warm-up ran, behind the lock the tests take turns with.
+static ONE_AT_A_TIME: Mutex<bool> = Mutex::new(false);
 
-    for end in [End::Close, End::Drop] {
-        for (family, case) in FAMILIES {
-            for (transport, ep) in all_transports() {
-                let name = format!("{family} over {transport}, {end:?}");
-                let base = counts();
-                let ms = case(&ep(), end);
-                assert_monitors_end(ms, &name);
-                assert_back_to(base, &name);
+/// Takes the turn: from now on this test alone opens descriptors and
+/// starts threads. The first one to get here starts the process-wide
+/// I/O runtime (its threads live as long as the process, SPEC §6.2).
+fn exclusive() -> MutexGuard<'static, bool> {
+    // A test that failed while holding the lock has cleaned up what it
+    // could by unwinding; the others go on.
+    let mut warmed = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::write("/proc/thread-self/comm", "hygiene-turn").expect("naming this thread");
+    if !*warmed {
+        let ms = push_pull(&tcp_ep(), End::Close);
+        assert_monitors_end(ms, "warm-up");
+        *warmed = true;
+    }
+    warmed
+}
+
+/// One family over one transport, ended one way, gives back everything.
+fn released(family: &str, case: Case, t: Transport, end: End) {
+    let _turn = exclusive();
+    let name = format!("{family} over {}, {end:?}", t.name);
+    let base = counts();
+    let ms = case(&(t.ep)(), end);
+    assert_monitors_end(ms, &name);
+    assert_back_to(base, &name);
+}
+
+macro_rules! released {
+    ($($family:ident => $label:literal;)*) => {$(
+        mod $family {
+            use super::{released, End};
+            use crate::support::{INPROC, IPC, TCP};
+
+            #[test]
+            fn tcp_close() {
+                released($label, super::$family, TCP, End::Close)
+            }
+            #[test]
+            fn ipc_close() {
+                released($label, super::$family, IPC, End::Close)
+            }
+            #[test]
+            fn inproc_close() {
+                released($label, super::$family, INPROC, End::Close)
+            }
+            #[test]
+            fn tcp_drop() {
+                released($label, super::$family, TCP, End::Drop)
+            }
+            #[test]
+            fn ipc_drop() {
+                released($label, super::$family, IPC, End::Drop)
+            }
+            #[test]
+            fn inproc_drop() {
+                released($label, super::$family, INPROC, End::Drop)
             }
         }
-    }
+    )*};
+}
 
-    // Many at once, and repeated: nothing accumulates.
-    let base = counts();
-    for round in 0..3 {
-        let mut ms = Vec::new();
-        for (_, case) in FAMILIES {
-            for ep in [tcp_ep(), ipc_ep(), inproc_ep()] {
-                let end = if round % 2 == 0 {
-                    End::Close
-                } else {
-                    End::Drop
-                };
-                ms.extend(case(&ep, end));
+released! {
+    push_pull => "PUSH/PULL";
+    client_server => "CLIENT/SERVER";
+    pub_sub => "PUB/SUB";
+    req_rep => "REQ/REP";
+    dealer_router => "DEALER/ROUTER";
+    pair => "PAIR";
+}
+
+mod together {
+    use super::*;
+
+    /// Many at once, and repeated: nothing accumulates.
+    #[test]
+    fn many_sockets_in_repeated_rounds() {
+        let _turn = exclusive();
+        let base = counts();
+        for round in 0..3 {
+            let mut ms = Vec::new();
+            for (_, case) in FAMILIES {
+                for ep in [tcp_ep(), ipc_ep(), inproc_ep()] {
+                    let end = if round % 2 == 0 {
+                        End::Close
+                    } else {
+                        End::Drop
+                    };
+                    ms.extend(case(&ep, end));
+                }
             }
+            assert_monitors_end(ms, "repeated rounds");
         }
-        assert_monitors_end(ms, "repeated rounds");
+        assert_back_to(base, "repeated rounds");
     }
-    assert_back_to(base, "repeated rounds");
 
-    let base = counts();
-    ipc_files();
-    assert_back_to(base, "ipc files");
+    #[test]
+    fn ipc_files_are_removed() {
+        let _turn = exclusive();
+        let base = counts();
+        ipc_files();
+        assert_back_to(base, "ipc files");
+    }
 }

@@ -5,7 +5,7 @@ mod support;
 use bytes::Bytes;
 use oxmq::{Error, Message, Pull, Push, SocketEvent, SocketOptions};
 use std::time::Duration;
-use support::{all_transports, wait_event, GUARD};
+use support::{wait_event, Transport, GUARD};
 
 #[test]
 fn failed_bind_is_an_error_and_an_event() {
@@ -71,37 +71,35 @@ fn payload(i: usize) -> Message {
 
 /// Messages and bytes in and out, and queue depths per peer, over every
 /// transport.
-#[test]
-fn counters_count_messages_bytes_and_queued() {
-    for (name, ep) in all_transports() {
-        let pull = Pull::with_options(SocketOptions::default().rcvtimeo(Some(GUARD)));
-        let bound = pull.bind(&ep()).unwrap();
-        let push = Push::with_options(SocketOptions::default().sndtimeo(Some(GUARD)));
-        push.connect(&bound).unwrap();
-        const N: usize = 100;
-        let mut bytes = 0u64;
-        for i in 0..N {
-            let m = payload(i);
-            bytes += m.byte_len() as u64;
-            push.blocking_send(m).unwrap();
-        }
-        let out = push.stats();
-        assert_eq!(out.messages_out, N as u64, "{name}");
-        assert_eq!(out.bytes_out, bytes, "{name}");
-        assert_eq!(out.peers.len(), 1, "{name}");
-        // Nothing taken yet: the first receive waits for the first
-        // message; then the rest are all queued at the PULL side or on
-        // their way.
-        assert_eq!(pull.blocking_recv().unwrap(), payload(0), "{name}");
-        for i in 1..N {
-            assert_eq!(pull.blocking_recv().unwrap(), payload(i), "{name}");
-        }
-        let inn = pull.stats();
-        assert_eq!(inn.messages_in, N as u64, "{name}");
-        assert_eq!(inn.bytes_in, bytes, "{name}");
-        assert_eq!(inn.peers.len(), 1, "{name}");
-        assert_eq!(inn.peers[0].queued_in, 0, "{name}");
+fn counters_count_messages_bytes_and_queued(t: Transport) {
+    let (name, ep) = (t.name, t.ep);
+    let pull = Pull::with_options(SocketOptions::default().rcvtimeo(Some(GUARD)));
+    let bound = pull.bind(&ep()).unwrap();
+    let push = Push::with_options(SocketOptions::default().sndtimeo(Some(GUARD)));
+    push.connect(&bound).unwrap();
+    const N: usize = 100;
+    let mut bytes = 0u64;
+    for i in 0..N {
+        let m = payload(i);
+        bytes += m.byte_len() as u64;
+        push.blocking_send(m).unwrap();
     }
+    let out = push.stats();
+    assert_eq!(out.messages_out, N as u64, "{name}");
+    assert_eq!(out.bytes_out, bytes, "{name}");
+    assert_eq!(out.peers.len(), 1, "{name}");
+    // Nothing taken yet: the first receive waits for the first
+    // message; then the rest are all queued at the PULL side or on
+    // their way.
+    assert_eq!(pull.blocking_recv().unwrap(), payload(0), "{name}");
+    for i in 1..N {
+        assert_eq!(pull.blocking_recv().unwrap(), payload(i), "{name}");
+    }
+    let inn = pull.stats();
+    assert_eq!(inn.messages_in, N as u64, "{name}");
+    assert_eq!(inn.bytes_in, bytes, "{name}");
+    assert_eq!(inn.peers.len(), 1, "{name}");
+    assert_eq!(inn.peers[0].queued_in, 0, "{name}");
 }
 
 /// Messages a receiver has not taken show as its peer's queue depth.
@@ -170,4 +168,10 @@ fn queued_bytes_per_peer_are_bounded() {
         let q = pull.stats().peers.first().map_or(0, |p| p.queued_in);
         assert!(q <= 11, "{q} messages queued");
     }
+}
+
+// ----- instantiation: one test per case and transport ---------------------------
+
+support::transport_cases! {
+    fn counters_count_messages_bytes_and_queued: tcp, ipc, inproc;
 }

@@ -107,14 +107,21 @@ impl SocketCore {
     fn wait_where<T>(&self, mut judge: impl FnMut(RoutingId, Message) -> Verdict<T>) -> Result<T> {
         let timeout = self.options.rcvtimeo;
         let deadline = timeout.map(|t| Instant::now() + t);
+        // The caller found nothing queued: wait first, then look again.
+        let mut wait = true;
         loop {
-            let r = match self.try_recv() {
+            let r = match if wait {
+                Err(Error::WouldBlock)
+            } else {
+                self.try_recv()
+            } {
                 Err(Error::WouldBlock) => {
                     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                     self.wait_blocking(left)
                 }
                 r => r,
             };
+            wait = false;
             match r {
                 Ok((id, m)) => {
                     if let Some(r) = judge(id, m) {

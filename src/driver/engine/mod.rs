@@ -164,12 +164,13 @@ pub(crate) async fn run(
         }
     };
     tracing::debug!(%endpoint, %peer, "ZMTP handshake succeeded");
+    // Attached first, so that a send made once `HandshakeSucceeded` is seen
+    // can be routed to the peer (SPEC §6.6).
+    let mut binding = Binding::new(port.clone(), attach);
     port.monitor().emit(SocketEvent::HandshakeSucceeded {
         endpoint: endpoint.clone(),
         peer: peer.clone(),
     });
-
-    let mut binding = Binding::new(port.clone(), attach);
     binding.report = Some((endpoint.clone(), peer.clone()));
     if !port.connected(&binding.out, info.identity.as_ref()) {
         tracing::info!(%endpoint, %peer, "connection refused by the {} socket", port.kind());
