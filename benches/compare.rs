@@ -7,8 +7,12 @@
 //! ```text
 //! cargo build --release -p oxmq-perf
 //! cargo bench --bench compare -- [--rounds 5] [--filter thr-tcp,lat] [--libs oxmq,libzmq]
-//!                                [--scale 1.0] [--list]
+//!                                [--scale 1.0] [--list] [--baseline PATH]
 //! ```
+//!
+//! `--baseline PATH` adds oxmq as built elsewhere (another commit's
+//! `target/release/perf`) as one more side, interleaved with this one in
+//! every round, and prints a before/after table (this oxmq ÷ baseline).
 //!
 //! The bench builds nothing itself: it runs `perf` from the target
 //! directory it was built in (`target/release/perf`), or `$OXMQ_PERF_BIN`.
@@ -34,6 +38,8 @@ enum Lib {
     Libzmq,
     Zmqrs,
     Raw,
+    /// oxmq from the `--baseline` perf binary.
+    Baseline,
 }
 
 impl Lib {
@@ -45,6 +51,7 @@ impl Lib {
             Lib::Libzmq => "libzmq",
             Lib::Zmqrs => "zmqrs",
             Lib::Raw => "raw",
+            Lib::Baseline => "oxmq",
         }
     }
 
@@ -54,6 +61,7 @@ impl Lib {
             Lib::Libzmq => "libzmq",
             Lib::Zmqrs => "zmq.rs",
             Lib::Raw => "floor",
+            Lib::Baseline => "oxmq (baseline)",
         }
     }
 }
@@ -288,12 +296,17 @@ fn cpu_of(lines: &[String]) -> Option<f64> {
 
 struct Runner {
     perf: PathBuf,
+    baseline: Option<PathBuf>,
     seq: u32,
 }
 
 impl Runner {
     fn command(&self, lib: Lib, tool: &str) -> Command {
-        let mut c = Command::new(&self.perf);
+        let bin = match (lib, &self.baseline) {
+            (Lib::Baseline, Some(b)) => b,
+            _ => &self.perf,
+        };
+        let mut c = Command::new(bin);
         c.arg(lib.arg())
             .arg(tool)
             .stdout(Stdio::piped())
@@ -303,6 +316,7 @@ impl Runner {
     }
 
     fn extra_args(lib: Lib, w: &Workload) -> Vec<String> {
+        let lib = if lib == Lib::Baseline { Lib::Oxmq } else { lib };
         let mut a = Vec::new();
         match (w.kind, lib) {
             (Kind::CsThr, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
@@ -589,6 +603,40 @@ fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
     s
 }
 
+/// This oxmq against the `--baseline` one, workload by workload.
+fn baseline_table(ws: &[Workload], results: &Results) -> String {
+    let mut s = String::from(
+        "| workload | oxmq | baseline | oxmq ÷ baseline | CPU s per M oxmq / baseline |\n|---|--:|--:|--:|--:|\n",
+    );
+    for (i, w) in ws.iter().enumerate() {
+        let med = |lib: Lib, f: fn(&Sample) -> f64| {
+            results
+                .get(&(i, lib))
+                .and_then(|v| median(v.iter().map(f).collect()))
+        };
+        let (ox, base) = (med(Lib::Oxmq, |x| x.value), med(Lib::Baseline, |x| x.value));
+        if base.is_none() {
+            continue;
+        }
+        let fmt = if w.kind.is_lat() { fmt_us } else { fmt_rate };
+        let unit = if w.kind.is_lat() {
+            " p50 µs"
+        } else {
+            " msg/s"
+        };
+        s.push_str(&format!(
+            "| {}{unit} | {} | {} | {} | {} / {} |\n",
+            w.title,
+            fmt(ox),
+            fmt(base),
+            fmt_ratio(ox, base),
+            fmt_cpu(med(Lib::Oxmq, |x| x.cpu_per_m)),
+            fmt_cpu(med(Lib::Baseline, |x| x.cpu_per_m)),
+        ));
+    }
+    s
+}
+
 fn perf_binary() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("OXMQ_PERF_BIN") {
         return Ok(PathBuf::from(p));
@@ -626,6 +674,7 @@ fn main() {
     let mut filters: Vec<String> = Vec::new();
     let mut libs: Vec<Lib> = Lib::ALL.to_vec();
     let mut list = false;
+    let mut baseline: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -650,6 +699,7 @@ fn main() {
                     .collect()
             }
             "--list" => list = true,
+            "--baseline" => baseline = Some(PathBuf::from(value("--baseline"))),
             "--bench" => {} // added by `cargo bench`
             other => {
                 eprintln!("unknown argument {other}; see benches/README.md");
@@ -679,16 +729,26 @@ fn main() {
     let commit = shell("git", &["rev-parse", "--short", "HEAD"]);
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let mut runner = Runner { perf, seq: 0 };
+    let with_baseline = baseline.is_some();
+    let mut runner = Runner {
+        perf,
+        baseline,
+        seq: 0,
+    };
     let mut results: Results = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
     for (i, w) in ws.iter().enumerate() {
-        let wl: Vec<Lib> = w
+        let mut wl: Vec<Lib> = w
             .libs
             .iter()
             .copied()
             .filter(|l| libs.contains(l))
             .collect();
+        if with_baseline {
+            if let Some(at) = wl.iter().position(|l| *l == Lib::Oxmq) {
+                wl.insert(at + 1, Lib::Baseline);
+            }
+        }
         for round in 1..=rounds {
             for &lib in &wl {
                 match runner.run(lib, w) {
@@ -727,6 +787,10 @@ fn main() {
     if ws.iter().any(|w| w.kind.is_lat()) {
         println!("Round trip (p50 µs; ratio < 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, true));
+    }
+    if with_baseline {
+        println!("Before and after (ratio > 1: faster now for msg/s, slower for µs):\n");
+        println!("{}", baseline_table(&ws, &results));
     }
     let counts: Vec<String> = ws.iter().map(|w| format!("{} {}", w.id, w.count)).collect();
     println!("Counts: {}.", counts.join(", "));
