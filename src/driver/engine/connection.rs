@@ -4,6 +4,7 @@
 //! decoded, and messages encoded, in order. This is I/O only: every
 //! protocol decision is the session's.
 
+use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +18,7 @@ use crate::driver::core::stats::Counters;
 use crate::driver::direct::DirectSource;
 use crate::driver::monitor::DisconnectReason;
 use crate::driver::pipe::{Hook, Pipe};
+use crate::message::Message;
 use crate::zmtp::{Session, SessionEnd, SessionEvent};
 
 /// Most messages taken from the outbound pipe per batch.
@@ -56,6 +58,9 @@ pub(super) struct State {
     pub(super) closed: bool,
     /// When a sending thread last wrote by itself.
     last_direct: Option<Instant>,
+    /// Messages moved out of the outbound pipe, to encode (kept to reuse
+    /// its allocation; empty between uses).
+    batch: VecDeque<Message>,
 }
 
 /// What [`Connection::flush`] found.
@@ -128,10 +133,16 @@ impl State {
     }
 
     /// Encodes up to `MAX_BATCH` queued messages. Returns true when the
-    /// pipe is drained and its writer has left.
+    /// pipe is drained and its writer has left. The messages are only
+    /// moved out under the pipe's lock and encoded after it is released,
+    /// so a sender pushing meanwhile is not held up by the encoding.
     fn fill(&mut self, out: &Pipe) -> bool {
-        let session = &mut self.session;
-        out.drain_into(MAX_BATCH, |m| session.send_message(m)).done
+        let batch = &mut self.batch;
+        let done = out.drain_into(MAX_BATCH, |m| batch.push_back(m)).done;
+        for m in self.batch.drain(..) {
+            self.session.send_message(m);
+        }
+        done
     }
 
     /// Writes what the kernel takes now, without waiting. `Ok(true)` when
@@ -189,6 +200,7 @@ impl Connection {
                 io_end: None,
                 closed: false,
                 last_direct: None,
+                batch: VecDeque::new(),
             }),
             inp,
             counters,
