@@ -457,16 +457,29 @@ impl Session {
             Ok(Command::Error { reason }) => {
                 self.fail(SessionEnd::Protocol(ProtocolError::PeerError(reason)))
             }
-            Ok(Command::Subscribe(topic)) if takes_subscriptions => {
-                self.received.push_back(subscription_message(true, &topic))
-            }
-            Ok(Command::Cancel(topic)) if takes_subscriptions => {
-                self.received.push_back(subscription_message(false, &topic))
-            }
+            Ok(Command::Subscribe(topic)) if takes_subscriptions => self.subscription(true, &topic),
+            Ok(Command::Cancel(topic)) if takes_subscriptions => self.subscription(false, &topic),
             // RFC 37: other commands (PONG, unknown ones) are ignored.
             Ok(_) => {}
             Err(e) => self.fail(SessionEnd::Protocol(e)),
         }
+    }
+}
+
+impl Session {
+    /// A SUBSCRIBE or CANCEL for a PUB or XPUB: queued as the message a
+    /// ZMTP 3.0 peer would send, within the same byte limit as any other
+    /// message (SPEC §6.1).
+    fn subscription(&mut self, subscribe: bool, topic: &[u8]) {
+        let max = self.config.limits.max_message_bytes;
+        if max != 0 && 1 + topic.len() > max {
+            return self.fail(SessionEnd::Protocol(ProtocolError::MessageTooLarge {
+                size: 1 + topic.len() as u64,
+                max: max as u64,
+            }));
+        }
+        self.received
+            .push_back(subscription_message(subscribe, topic));
     }
 }
 

@@ -33,3 +33,21 @@ fn message_byte_limit_ends_the_session() {
         }
     );
 }
+
+/// Found by the session_connect fuzz target: a SUBSCRIBE command became a
+/// message past `rcvhwm_bytes`.
+#[test]
+fn subscription_commands_are_held_to_the_message_byte_limit() {
+    let clock = Clock::new();
+    let mut cfg = config(SocketType::XPub);
+    cfg.limits.max_message_bytes = 10;
+    let mut s = established_with(cfg, "SUB", 1, &clock);
+    let mut input = cmd(Command::Subscribe(Bytes::from_static(b"123456789")));
+    input.extend(cmd(Command::Cancel(Bytes::from_static(b"1234567890"))));
+    s.handle_bytes(clock.now(), &input);
+    assert_eq!(messages(&mut s), vec![Message::from("\x01123456789")]);
+    assert_eq!(
+        protocol(&mut s),
+        ProtocolError::MessageTooLarge { size: 11, max: 10 }
+    );
+}
