@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
-use oxmq::zmtp::{encode_frame, encode_message, Command, Greeting, Mechanism, Metadata};
+use oxmq::__internal::zmtp::{encode_frame, encode_message, Command, Greeting, Mechanism, Metadata};
 use oxmq_fuzz::Input;
 
 fn write(target: &str, name: &str, data: &[u8]) {
@@ -189,7 +189,7 @@ fn main() {
     // handshake: peer streams for a few of our socket types (mode bits 0-4:
     // index in SocketType::ALL; bit 6: identity; bit 7: greeting prepended).
     let index = |name: &str| {
-        oxmq::zmtp::SocketType::ALL
+        oxmq::__internal::zmtp::SocketType::ALL
             .iter()
             .position(|t| t.as_str() == name)
             .unwrap() as u8
@@ -256,7 +256,49 @@ fn main() {
             name,
             &Input::to_bytes(mode, 0x4105, splits, stream),
         );
+        // The session targets start from the same peers (their mode bits
+        // 0-4 pick our type the same way).
+        for target in ["session_connect", "session_accept"] {
+            write(target, name, &Input::to_bytes(mode & 0x1f, 0x4105, splits, stream));
+        }
     }
+    // The data phase: messages, a PING with a TTL, PONG, subscriptions
+    // (for a PUB), an unknown command, then the peer's ERROR.
+    let mut data_phase = peer("SUB");
+    for cmd in [
+        ping.clone(),
+        pong.clone(),
+        Command::Subscribe(Bytes::from_static(b"topic")),
+        Command::Cancel(Bytes::from_static(b"topic")),
+        Command::Unknown {
+            name: "XYZZY".into(),
+            data: Bytes::from_static(b"?"),
+        },
+    ] {
+        data_phase.extend_from_slice(&command(&cmd));
+    }
+    data_phase.extend_from_slice(&msg);
+    data_phase.extend_from_slice(&command(&Command::Error {
+        reason: "done".into(),
+    }));
+    for (target, mode) in [
+        ("session_connect", index("PUB") | 0x60),
+        ("session_accept", index("PUB") | 0x60),
+    ] {
+        write(target, "data-phase", &Input::to_bytes(mode, 0x1234, &[9, 0, 0, 40], &data_phase));
+    }
+    let mut multipart_to_server = peer("CLIENT");
+    multipart_to_server.extend_from_slice(&msg);
+    write(
+        "session_connect",
+        "server-multipart",
+        &Input::to_bytes(index("SERVER") | 0x20, 0xff00, &[], &multipart_to_server),
+    );
+    write(
+        "session_accept",
+        "slow-greeting",
+        &Input::to_bytes(index("DEALER") | 0x20, 50, &[1, 0, 0, 0, 0], &peer("ROUTER")),
+    );
     // Greeting prepended by the target (mode bit 7): only the READY here.
     let mut ready_only = command(&ready(&[("Socket-Type", b"ROUTER"), ("Identity", b"")]));
     ready_only.extend_from_slice(&msg);

@@ -11,8 +11,8 @@
 
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
-use oxmq::zmtp::command::MAX_PING_CONTEXT;
-use oxmq::zmtp::{Command, FrameDecoder};
+use oxmq::__internal::zmtp::MAX_PING_CONTEXT;
+use oxmq::__internal::zmtp::{Command, FrameDecoder};
 
 /// Encodes `cmd` and parses it back, checking the frame around it.
 fn round_trip(cmd: &Command) -> Command {

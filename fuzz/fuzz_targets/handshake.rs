@@ -15,7 +15,7 @@
 
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
-use oxmq::zmtp::{
+use oxmq::__internal::zmtp::{
     Command, FrameDecoder, Greeting, Handshake, HandshakeConfig, HandshakeStatus, Mechanism,
     ProtocolError, SocketType, GREETING_LEN,
 };

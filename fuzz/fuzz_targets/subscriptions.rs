@@ -13,7 +13,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oxmq::pattern::{SubscriptionCounts, SubscriptionTrie};
+use oxmq::__internal::{SubscriptionCounts, SubscriptionTrie};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn prefix_of(raw: &[u8]) -> Vec<u8> {
