@@ -48,6 +48,8 @@ pub(crate) trait DirectSource: Send + Sync {
 #[derive(Default)]
 pub(crate) struct DirectReads {
     streams: Mutex<Vec<Arc<dyn DirectSource>>>,
+    /// How many connections `streams` holds, readable without its lock.
+    count: std::sync::atomic::AtomicUsize,
     #[cfg(any(target_os = "linux", target_os = "android"))]
     waiter: imp::Waiter,
 }
@@ -55,13 +57,21 @@ pub(crate) struct DirectReads {
 impl DirectReads {
     /// A connection finished its handshake: direct readers may use it.
     pub(crate) fn register(&self, s: Arc<dyn DirectSource>) {
-        lock(&self.streams).push(s);
+        let mut streams = lock(&self.streams);
+        streams.push(s);
+        self.count
+            .store(streams.len(), std::sync::atomic::Ordering::SeqCst);
+        drop(streams);
         self.ring();
     }
 
     /// A connection ended.
     pub(crate) fn unregister(&self, s: &Arc<dyn DirectSource>) {
-        lock(&self.streams).retain(|x| !Arc::ptr_eq(x, s));
+        let mut streams = lock(&self.streams);
+        streams.retain(|x| !Arc::ptr_eq(x, s));
+        self.count
+            .store(streams.len(), std::sync::atomic::Ordering::SeqCst);
+        drop(streams);
         self.ring();
     }
 
@@ -83,6 +93,12 @@ impl DirectReads {
         try_recv: impl FnMut() -> Result<(RoutingId, Message)>,
         timeout: Option<Duration>,
     ) -> Option<Result<(RoutingId, Message)>> {
+        // A socket without tcp or ipc connections (inproc only, or none
+        // yet) has nothing to read here: no lock, no doorbell, no buffer,
+        // no announcement for its senders to see.
+        if self.count.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            return None;
+        }
         #[cfg(any(target_os = "linux", target_os = "android"))]
         {
             self.waiter.recv(&self.streams, try_recv, timeout)

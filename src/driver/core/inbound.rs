@@ -39,6 +39,7 @@ pub(crate) struct Inbound {
 
 impl Inbound {
     /// Peer `id`'s pipe has input: it joins the fair queue.
+    #[inline]
     pub(crate) fn schedule(&self, id: RoutingId, pipe: Arc<Pipe>) {
         lock(&self.ready).schedule((id, pipe));
         self.wake_one();
@@ -120,6 +121,7 @@ impl Inbound {
 
     /// Wakes one waiting receiver, a polling task, and a thread waiting
     /// directly.
+    #[inline]
     fn wake_one(&self) {
         self.waiters.notify(1);
         self.poll.wake();
