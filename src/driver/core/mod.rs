@@ -84,7 +84,7 @@ pub(crate) trait Port: Send + Sync {
     /// Where connection events go.
     fn monitor(&self) -> &MonitorHub;
     /// The socket's counters.
-    fn counters(&self) -> &Arc<Counters>;
+    fn counters(&self) -> &Counters;
     /// The connections a blocking receiver may read itself.
     fn direct(&self) -> &DirectReads;
     /// Adds a peer served by a new connection; its input is received from
@@ -113,7 +113,7 @@ pub(crate) struct SocketCore {
     room: Room,
     closed: AtomicBool,
     pub(crate) monitor: MonitorHub,
-    pub(crate) counters: Arc<Counters>,
+    pub(crate) counters: Counters,
     pub(crate) tasks: Tasks,
 }
 
@@ -139,7 +139,7 @@ impl SocketCore {
             room: Room::default(),
             closed: AtomicBool::new(false),
             monitor: MonitorHub::default(),
-            counters: Arc::default(),
+            counters: Counters::default(),
             tasks: Tasks::default(),
         })
     }

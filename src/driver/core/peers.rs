@@ -184,7 +184,7 @@ impl Port for SocketCore {
         &self.monitor
     }
 
-    fn counters(&self) -> &Arc<Counters> {
+    fn counters(&self) -> &Counters {
         &self.counters
     }
 

@@ -1,6 +1,7 @@
 //! What a socket counts (SPEC §6.7).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::driver::pipe::Pipe;
 use crate::message::Message;
@@ -9,8 +10,9 @@ use crate::routing_id::RoutingId;
 /// Counters kept per socket (SPEC §6.7), updated without a lock.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    /// Multipart messages CLIENT or SERVER discarded whole (SPEC §5.3).
-    pub(crate) dropped_multipart: AtomicU64,
+    /// Multipart messages CLIENT or SERVER discarded whole (SPEC §5.3),
+    /// counted by the connections that read them (hence shared).
+    pub(crate) dropped_multipart: Arc<AtomicU64>,
     /// Messages a PUB, XPUB or ROUTER dropped because a peer's queue was
     /// at `sndhwm` (SPEC §5.5).
     pub(crate) dropped_hwm: AtomicU64,

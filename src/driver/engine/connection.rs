@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -82,7 +82,8 @@ pub(super) struct Connection {
     state: Mutex<State>,
     /// Messages from the peer go here.
     inp: Arc<Pipe>,
-    counters: Arc<Counters>,
+    /// The socket's count of multipart messages dropped (RFC 41).
+    dropped_multipart: Arc<AtomicU64>,
     /// Wakes the engine's writer.
     pub(super) out_ready: Notify,
     /// Wakes the engine's reader: a direct reader found the end of the
@@ -189,7 +190,7 @@ impl Connection {
         read: ReadHalf,
         write: WriteHalf,
         inp: Arc<Pipe>,
-        counters: Arc<Counters>,
+        dropped_multipart: Arc<AtomicU64>,
     ) -> Connection {
         Connection {
             read,
@@ -203,7 +204,7 @@ impl Connection {
                 batch: VecDeque::new(),
             }),
             inp,
-            counters,
+            dropped_multipart,
             out_ready: Notify::new(),
             wake: Notify::new(),
             timer: Notify::new(),
@@ -222,7 +223,7 @@ impl Connection {
     fn after_input(&self, st: &mut State, deadline_before: Option<Instant>) {
         while let Some(ev) = st.session.poll_event() {
             if ev == SessionEvent::MultipartDropped {
-                Counters::count(&self.counters.dropped_multipart);
+                Counters::count(&self.dropped_multipart);
                 tracing::debug!("discarded a multipart message (RFC 41)");
             }
         }

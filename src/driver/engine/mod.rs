@@ -184,7 +184,7 @@ pub(crate) async fn run(
         rd,
         wr,
         binding.inp.clone(),
-        port.counters().clone(),
+        port.counters().dropped_multipart.clone(),
     ));
     binding.conn = Some(conn.clone());
     binding
