@@ -9,6 +9,7 @@ use super::socket_type::SocketType;
 /// sans-IO state machine appended to its output buffer (best effort) and then
 /// closes the connection.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// The first ten greeting bytes are not a ZMTP 2.0+ signature: byte 0 is
     /// not `0xFF` or byte 9 has its low bit clear (SPEC §3.1).
