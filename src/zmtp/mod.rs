@@ -2,12 +2,17 @@
 //! (RFC 37, backwards compatible with ZMTP 3.0 / RFC 23 peers).
 //!
 //! This module only transforms bytes: it never performs I/O and never reads a
-//! clock. A connection driver feeds received bytes into a [`Handshake`] and
-//! then a [`FrameDecoder`], and writes whatever the encoders append to its
-//! output buffer.
+//! clock. A connection's driver feeds a [`Session`] what it reads, the time
+//! and the messages to send, and writes what the session gives it; the
+//! session does everything else (SPEC §2).
 //!
-//! * [`Greeting`]: the fixed 64-byte greeting (SPEC §3.1).
-//! * [`Handshake`]: the NULL security handshake and READY exchange (SPEC §3.2).
+//! * [`Session`]: one connection's protocol as a state machine (SPEC §3,
+//!   §6.1, §6.8).
+//! * [`Greeting`]: the fixed 64-byte greeting (SPEC §3.1), naming a
+//!   [`Mechanism`].
+//! * [`Handshake`]: the greeting exchange, the security mechanism
+//!   (`security`: NULL) and the peer's socket type (SPEC §3.2).
+//! * `transform`: what the mechanism does to frames after the handshake.
 //! * [`FrameDecoder`], [`encode_frame`], [`encode_message`]: framing (SPEC §3.3).
 //! * [`Command`]: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL (SPEC §3.4).
 //! * [`SocketType`]: socket-type names and compatibility (SPEC §3.5).
