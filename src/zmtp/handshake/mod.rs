@@ -1,4 +1,5 @@
-//! The greeting exchange and NULL security handshake (SPEC §3.1, §3.2).
+//! The greeting exchange, the security mechanism's handshake (NULL so far) and
+//! the check of the peer's socket type (SPEC §3.1, §3.2).
 
 use bytes::{Bytes, BytesMut};
 
