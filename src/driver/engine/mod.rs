@@ -15,7 +15,11 @@
 //! On an idle connection the sending thread writes the message itself
 //! instead of waking the engine ([`connection::direct_write_hook`]), and a
 //! thread blocked in a receive may read the connection itself
-//! (`driver::direct`); the engine then leaves the reading to it.
+//! (`driver::direct`); the engine then leaves the reading to it, and looks
+//! again when told or after `DIRECT_DEFER`. That lease is the engine's
+//! only wait with a time limit besides the session's deadline: it shares
+//! the reading between two threads, and decides nothing about the
+//! protocol.
 
 mod binding;
 mod connection;
