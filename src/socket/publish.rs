@@ -11,7 +11,7 @@ use crate::driver::core::receive::Verdict;
 use crate::driver::core::{Hooks, SocketCore};
 use crate::driver::lifecycle::SocketBase;
 use crate::driver::lock;
-use crate::driver::pipe::{Pipe, PushError};
+use crate::driver::pipe::{Pipe, PushError, Wakes};
 use crate::error::Error;
 use crate::message::Message;
 use crate::options::SocketOptions;
@@ -47,11 +47,14 @@ impl PubHooks {
         }
         let mut gone = Vec::new();
         let mut dropped = 0u64;
-        lock(&self.state).matching(msg.first(), |id, pipe| match pipe.try_push(msg.clone()) {
-            Ok(()) => {}
+        let mut wakes = Wakes::default();
+        lock(&self.state).matching(msg.first(), |id, pipe| match pipe.push(msg.clone()) {
+            Ok(wake) => wakes.add(wake),
             Err(PushError::Full(_)) => dropped += 1,
             Err(PushError::Closed(_)) => gone.push(id),
         });
+        // The state lock is released: the sleeping readers' hooks run now.
+        wakes.run();
         if dropped > 0 {
             core.counters
                 .dropped_hwm
@@ -64,34 +67,26 @@ impl PubHooks {
     }
 
     /// `xpub_nodrop`: every matching peer gets the message, or none does
-    /// (`WouldBlock`: one is at `sndhwm`). The matching pipes are locked
-    /// together (only this socket pushes to them, and only under its state
-    /// lock, so no other thread holds two of them), checked, then filled;
-    /// the readers' hooks run after every lock is released.
+    /// (`WouldBlock`: one is at `sndhwm`). Only this socket pushes to
+    /// these pipes, and only under its state lock, so room checked for
+    /// every matching pipe is still there when they are filled; the
+    /// readers' hooks run after the lock is released.
     fn offer_all_or_none(&self, core: &SocketCore, msg: Message) -> Result<(), (Error, Message)> {
-        let mut hooks = Vec::new();
+        let mut wakes = Wakes::default();
         let mut gone = Vec::new();
         {
             let st = lock(&self.state);
-            let mut guards = Vec::new();
-            st.matching(msg.first(), |id, pipe| {
-                guards.push((id, pipe.lock_for_push()))
-            });
-            if guards.iter_mut().any(|(_, g)| !g.has_room()) {
+            let mut room = true;
+            st.matching(msg.first(), |_, pipe| room &= pipe.has_room());
+            if !room {
                 return Err((Error::WouldBlock, msg));
             }
-            for (id, g) in &mut guards {
-                match g.push(msg.clone()) {
-                    Ok(hook) => hooks.extend(hook),
-                    Err(PushError::Closed(_)) => gone.push(*id),
-                    // Checked above, under the same locks.
-                    Err(PushError::Full(_)) => {}
-                }
-            }
+            st.matching(msg.first(), |id, pipe| match pipe.push_force(msg.clone()) {
+                Ok(wake) => wakes.add(wake),
+                Err(_) => gone.push(id),
+            });
         }
-        for h in hooks {
-            h();
-        }
+        wakes.run();
         for id in gone {
             core.peer_left(id);
         }

@@ -11,7 +11,7 @@ use crate::driver::core::receive::Verdict;
 use crate::driver::core::{Hooks, SocketCore};
 use crate::driver::lifecycle::SocketBase;
 use crate::driver::lock;
-use crate::driver::pipe::{Pipe, PushError};
+use crate::driver::pipe::{Pipe, PushError, Wakes};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::SocketOptions;
@@ -29,11 +29,13 @@ struct SubHooks {
     all: AtomicBool,
 }
 
-fn push_all(out: &Pipe, msgs: Vec<Message>) {
+fn push_all(out: &Pipe, msgs: Vec<Message>, wakes: &mut Wakes) {
     for m in msgs {
         // Subscriptions go past the high-water mark (SPEC §5.5); a closed
         // pipe means the peer is leaving, with nothing to tell it.
-        let _ = out.push_force(m);
+        if let Ok(wake) = out.push_force(m) {
+            wakes.add(wake);
+        }
     }
 }
 
@@ -45,14 +47,20 @@ impl SubHooks {
         if core.is_closed() {
             return Err(Error::Closed);
         }
-        let mut st = lock(&self.state);
-        let tell = st.change(subscribe, topic);
-        self.all.store(st.takes_everything(), Ordering::Relaxed);
-        if let Some(msg) = tell {
-            for (_, out) in st.peers() {
-                let _ = out.push_force(msg.clone());
+        let mut wakes = Wakes::default();
+        {
+            let mut st = lock(&self.state);
+            let tell = st.change(subscribe, topic);
+            self.all.store(st.takes_everything(), Ordering::Relaxed);
+            if let Some(msg) = tell {
+                for (_, out) in st.peers() {
+                    if let Ok(wake) = out.push_force(msg.clone()) {
+                        wakes.add(wake);
+                    }
+                }
             }
         }
+        wakes.run();
         Ok(())
     }
 
@@ -65,17 +73,25 @@ impl SubHooks {
 
 impl Hooks for SubHooks {
     fn attached(&self, _core: &SocketCore, id: RoutingId, out: &Arc<Pipe>) {
-        let mut st = lock(&self.state);
-        let subs = st.attached(id, out.clone());
-        push_all(out, subs);
+        let mut wakes = Wakes::default();
+        {
+            let mut st = lock(&self.state);
+            let subs = st.attached(id, out.clone());
+            push_all(out, subs, &mut wakes);
+        }
+        wakes.run();
     }
 
     fn connected(&self, _core: &SocketCore, id: RoutingId, _identity: Option<&Bytes>) -> bool {
-        let mut st = lock(&self.state);
-        let again = st.connected(id);
-        if let Some(out) = st.peer(id) {
-            push_all(out, again);
+        let mut wakes = Wakes::default();
+        {
+            let mut st = lock(&self.state);
+            let again = st.connected(id);
+            if let Some(out) = st.peer(id) {
+                push_all(out, again, &mut wakes);
+            }
         }
+        wakes.run();
         true
     }
 
@@ -201,13 +217,15 @@ impl Sender for XSub {
         }
         let mut dropped = 0u64;
         let mut gone = Vec::new();
+        let mut wakes = Wakes::default();
         for (id, out) in lock(&self.hooks.state).peers() {
-            match out.try_push(msg.clone()) {
-                Ok(()) => {}
+            match out.push(msg.clone()) {
+                Ok(wake) => wakes.add(wake),
                 Err(PushError::Full(_)) => dropped += 1,
                 Err(PushError::Closed(_)) => gone.push(id),
             }
         }
+        wakes.run();
         for id in gone {
             core.peer_left(id);
         }

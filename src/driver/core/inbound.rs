@@ -25,8 +25,9 @@ pub(crate) const RECV_TURN: usize = 64;
 /// The receiving side's queues and waiters.
 #[derive(Default)]
 pub(crate) struct Inbound {
-    /// Peers whose inbound pipe became non-empty, in that order.
-    ready: Mutex<FairQueue<(RoutingId, Arc<Pipe>)>>,
+    /// Peers whose inbound pipe has input, in turn order (lock-free; a
+    /// pipe is in it at most once, while it holds its reader's turn).
+    ready: FairQueue<(RoutingId, Arc<Pipe>)>,
     /// Messages already taken from the pipes, in turn order.
     received: Mutex<VecDeque<(RoutingId, Message)>>,
     /// Receivers waiting for a message (or for the socket to close).
@@ -41,7 +42,7 @@ impl Inbound {
     /// Peer `id`'s pipe has input: it joins the fair queue.
     #[inline]
     pub(crate) fn schedule(&self, id: RoutingId, pipe: Arc<Pipe>) {
-        lock(&self.ready).schedule((id, pipe));
+        self.ready.schedule((id, pipe));
         self.wake_one();
     }
 
@@ -81,29 +82,51 @@ impl Inbound {
     ) {
         let mut bytes = 0usize;
         let mut taken = 0usize;
-        let mut ready = lock(&self.ready);
-        ready.take(|(id, pipe)| {
+        let ready = &self.ready;
+        ready.take(|(id, pipe)| loop {
             let d = pipe.drain_into(RECV_TURN, |m| {
                 bytes += m.byte_len();
                 received.push_back((*id, m));
             });
             taken += d.taken;
             if d.done {
+                // The peer left: it is removed, or, if its pipe is reopened
+                // for another (a connecting socket's), woken by its use.
                 departed.push(*id);
-            }
-            if d.taken > 0 {
-                Take::Item {
-                    value: (),
-                    more: d.more,
+                let again = pipe.sleep_after_done();
+                if d.taken > 0 {
+                    return Take::Item {
+                        value: (),
+                        more: again,
+                    };
                 }
-            } else {
-                Take::Empty
+                if !again {
+                    return Take::Empty;
+                }
+                continue;
+            }
+            if d.more {
+                return Take::Item {
+                    value: (),
+                    more: true,
+                };
+            }
+            // Drained: the pipe's writer wakes us again, unless input came
+            // in the meantime and we keep the turn.
+            let again = pipe.sleep();
+            if d.taken > 0 {
+                return Take::Item {
+                    value: (),
+                    more: again,
+                };
+            }
+            if !again {
+                return Take::Empty;
             }
         });
         if !ready.is_empty() {
             self.waiters.notify(1);
         }
-        drop(ready);
         counters.taken(taken, bytes);
     }
 

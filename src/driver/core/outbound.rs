@@ -115,10 +115,18 @@ impl SocketCore {
         }
         let mut gone = Vec::new();
         let r = lock(&self.peers).offer_balanced(msg, &mut gone);
+        // The peer lock is released: now the reader's hook may run (an
+        // idle connection's write, SPEC §6.1).
         for id in gone {
             self.peer_left(id);
         }
-        r.map_err(|m| (Error::WouldBlock, m))
+        match r {
+            Ok((id, wake)) => {
+                wake.run();
+                Ok(id)
+            }
+            Err(m) => Err((Error::WouldBlock, m)),
+        }
     }
 
     /// [`try_send_balanced_to`](Self::try_send_balanced_to), without
@@ -137,7 +145,10 @@ impl SocketCore {
         }
         let r = lock(&self.peers).offer_to(id, msg);
         match r {
-            Ok(()) => Ok(()),
+            Ok(wake) => {
+                wake.run();
+                Ok(())
+            }
             Err(Refusal::Full(m)) => Err((Error::WouldBlock, m)),
             Err(Refusal::Unknown(m)) => Err((Error::HostUnreachable { routing_id: id }, m)),
             Err(Refusal::Gone(m)) => {

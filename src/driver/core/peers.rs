@@ -69,6 +69,11 @@ impl SocketCore {
                     // not at the next receive, which a socket that never
                     // receives (PUSH, or an idle PULL) would never make.
                     core.peer_left(id);
+                    // A connecting socket's pipe may be reopened for the
+                    // next peer: sleep until it is used again.
+                    if pipe.sleep_after_done() {
+                        core.inbound.schedule(id, pipe);
+                    }
                 } else {
                     core.inbound.schedule(id, pipe);
                 }
@@ -97,8 +102,8 @@ impl SocketCore {
     }
 
     /// Hands everything queued in a peer's inbound pipe to the socket
-    /// type's [`super::Hooks::input`] (outside the pipe's lock), until it
-    /// is empty.
+    /// type's [`super::Hooks::input`], until it is empty and the reader
+    /// sleeps (the next push runs the hook again).
     fn hand_input(&self, id: RoutingId, pipe: &Pipe) {
         let mut taken = Vec::new();
         loop {
@@ -109,9 +114,12 @@ impl SocketCore {
             }
             if d.done {
                 self.peer_left(id);
+                if pipe.sleep_after_done() {
+                    continue;
+                }
                 return;
             }
-            if !d.more {
+            if !d.more && !pipe.sleep() {
                 return;
             }
         }

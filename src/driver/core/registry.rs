@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::driver::pipe::{Pipe, PushError};
+use crate::driver::pipe::{Pipe, PushError, Wake};
 use crate::message::Message;
 use crate::pattern::{IdMap, LoadBalance, RoutingIdAllocator};
 use crate::routing_id::RoutingId;
@@ -127,30 +127,33 @@ impl PeerTable {
     }
 
     /// Hands `msg` to the next peer with room, round-robin (SPEC §5.2):
-    /// the peer that took it, or the message back when none could. Peers
-    /// found leaving are added to `gone`.
+    /// the peer that took it and the wake-up its reader is owed (run it
+    /// after the peer lock is released), or the message back when none
+    /// could. Peers found leaving are added to `gone`.
+    #[inline]
     pub(crate) fn offer_balanced(
         &mut self,
         msg: Message,
         gone: &mut Vec<RoutingId>,
-    ) -> Result<RoutingId, Message> {
-        self.outlets
-            .offer(msg, |(id, pipe), m| match pipe.try_push(m) {
-                Ok(()) => Ok(*id),
-                Err(PushError::Full(m)) => Err(m),
-                Err(PushError::Closed(m)) => {
-                    gone.push(*id);
-                    Err(m)
-                }
-            })
+    ) -> Result<(RoutingId, Wake), Message> {
+        self.outlets.offer(msg, |(id, pipe), m| match pipe.push(m) {
+            Ok(wake) => Ok((*id, wake)),
+            Err(PushError::Full(m)) => Err(m),
+            Err(PushError::Closed(m)) => {
+                gone.push(*id);
+                Err(m)
+            }
+        })
     }
 
-    /// Hands `msg` to peer `id` (SPEC §5.3).
-    pub(crate) fn offer_to(&self, id: RoutingId, msg: Message) -> Result<(), Refusal> {
+    /// Hands `msg` to peer `id` (SPEC §5.3); the wake-up is the caller's
+    /// to run, as for [`offer_balanced`](Self::offer_balanced).
+    #[inline]
+    pub(crate) fn offer_to(&self, id: RoutingId, msg: Message) -> Result<Wake, Refusal> {
         match self.by_id.get(&id) {
             None => Err(Refusal::Unknown(msg)),
-            Some(e) => match e.out.try_push(msg) {
-                Ok(()) => Ok(()),
+            Some(e) => match e.out.push(msg) {
+                Ok(wake) => Ok(wake),
                 Err(PushError::Full(m)) => Err(Refusal::Full(m)),
                 Err(PushError::Closed(m)) => Err(Refusal::Gone(m)),
             },

@@ -335,8 +335,9 @@ impl Connection {
     }
 }
 
-/// The outbound pipe's reader hook: runs in the sending thread when the
-/// pipe goes from empty to non-empty. Writes the message right there if
+/// The outbound pipe's reader hook: runs in the sending thread when a
+/// push finds the pipe's reader (the engine's writer) asleep, after the
+/// sender released its socket's locks. Writes the message right there if
 /// the connection is idle (SPEC §6.1), else wakes the engine.
 pub(super) fn direct_write_hook(conn: &Arc<Connection>, out: &Arc<Pipe>) -> Hook {
     let conn: Weak<Connection> = Arc::downgrade(conn);
@@ -360,7 +361,11 @@ pub(super) fn direct_write_hook(conn: &Arc<Connection>, out: &Arc<Pipe>) -> Hook
                     st.last_direct = Some(now);
                     let done = st.fill(&out);
                     if let (Ok(true), false) = (st.try_write(&conn.write), done) {
-                        return;
+                        // Written: the pipe's reader sleeps again, unless
+                        // more came meanwhile, which the engine takes.
+                        if !out.sleep() {
+                            return;
+                        }
                     }
                     // Left over (kernel buffer full), failed, or the socket
                     // is closing: the engine finishes the write, reports

@@ -298,7 +298,14 @@ async fn write_loop(conn: &Connection, binding: &Binding) -> DisconnectReason {
                     return io_reason(&e);
                 }
             }
-            Ok(WriteStep::Idle) => ready.await,
+            // Everything went out: the pipe's reader sleeps, so the next
+            // push runs its hook (a direct write, or `out_ready`), unless
+            // something came in the meantime.
+            Ok(WriteStep::Idle) => {
+                if !binding.out.sleep() {
+                    ready.await;
+                }
+            }
         }
     }
 }
