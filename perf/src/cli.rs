@@ -12,6 +12,10 @@
 //!              one process: XPUB to --peers N SUB threads (oxmq, libzmq;
 //!              omq.rs: PUB to N SUB tasks), each subscribed to
 //!              --subscriptions K topics (default 1: all)
+//! perf spin [--seconds S]
+//!              keeps one core busy (a plain loop) until its stdin closes,
+//!              it is killed, or S seconds (default 3600) have passed;
+//!              prints `spinning` once it runs (the comparison's --busy)
 //! options:
 //!   --pattern push-pull|client-server|req-rep
 //!   --peers N        remote_thr: N sending sockets sharing the count (fan-in);
@@ -88,9 +92,13 @@ fn tool_usage(tool: &str) -> String {
     format!("usage: {tool} {args} [options]\n{OPTIONS}")
 }
 
-/// Runs `perf <lib> <tool> ...`; returns the process exit code.
+/// Runs `perf <lib> <tool> ...` (or `perf spin`); returns the process
+/// exit code.
 pub fn perf_main(args: impl IntoIterator<Item = String>) -> i32 {
     let args: Vec<String> = args.into_iter().collect();
+    if args.first().map(String::as_str) == Some("spin") {
+        return spin(&args[1..]);
+    }
     let prog = "perf <oxmq|libzmq|zmqrs|omqrs|raw>";
     let Some(lib) = args.first().and_then(|a| Lib::parse(a)) else {
         eprintln!("{}", usage(prog));
@@ -246,4 +254,44 @@ fn pubsub_report((r, expected): (crate::ThrResult, u64)) -> String {
         r.count,
         expected
     )
+}
+
+/// `perf spin [--seconds S]`: keeps one core busy with a plain loop (the
+/// comparison's busy machine). Prints `spinning` once the loop is about to
+/// start; ends when stdin reaches end of file (the runner closes it, or
+/// dies), when killed, or after S seconds (default 3600, a guard against
+/// being left behind).
+fn spin(args: &[String]) -> i32 {
+    let mut limit = Duration::from_secs(3600);
+    match args {
+        [] => {}
+        [flag, v] if flag == "--seconds" => match v.parse() {
+            Ok(s) => limit = Duration::from_secs(s),
+            Err(_) => {
+                eprintln!("spin: bad --seconds {v}");
+                return 2;
+            }
+        },
+        _ => {
+            eprintln!("usage: perf spin [--seconds S]");
+            return 2;
+        }
+    }
+    std::thread::spawn(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+        std::process::exit(0);
+    });
+    println!("spinning");
+    let _ = std::io::stdout().flush();
+    let start = std::time::Instant::now();
+    let mut x = 1u64;
+    loop {
+        for _ in 0..1_000_000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        if start.elapsed() >= limit {
+            return 0;
+        }
+    }
 }
