@@ -1,18 +1,24 @@
-//! Side-by-side comparison: oxmq, libzmq 4.3.5, zmq.rs 0.7 and the raw
-//! floors on the same workloads, each library's sides as two processes of
-//! the `perf` binary (crate `oxmq-perf`; inproc as one process), libraries
-//! interleaved A B C D A B C D ... for `--rounds` rounds per workload.
-//! Prints Markdown tables of medians to stdout, each sample to stderr.
+//! Side-by-side comparison: oxmq, libzmq 4.3.5, zmq.rs 0.7, omq.rs
+//! (omq-tokio 0.33) and the raw floors on the same workloads, each
+//! library's sides as two processes of the `perf` binary (crate
+//! `oxmq-perf`; inproc as one process), libraries interleaved A B C D E
+//! A B C D E ... for `--rounds` rounds per workload. Prints Markdown tables
+//! of medians to stdout, each sample to stderr.
 //!
 //! ```text
 //! cargo build --release -p oxmq-perf
 //! cargo bench --bench compare -- [--rounds 5] [--filter thr-tcp,lat] [--libs oxmq,libzmq]
-//!                                [--scale 1.0] [--list] [--baseline PATH]
+//!                                [--scale 1.0] [--list] [--baseline PATH] [--busy]
 //! ```
 //!
 //! `--baseline PATH` adds oxmq as built elsewhere (another commit's
 //! `target/release/perf`) as one more side, interleaved with this one in
 //! every round, and prints a before/after table (this oxmq ÷ baseline).
+//!
+//! `--busy` adds the busy-machine workloads (`busy-<id>`, see [`BUSY`]):
+//! the same runs while a `perf spin` process keeps one core busy, started
+//! before each sample and stopped after it, and prints their own table
+//! (msg/s, busy ÷ idle, CPU per million messages).
 //!
 //! The bench builds nothing itself: it runs `perf` from the target
 //! directory it was built in (`target/release/perf`), or `$OXMQ_PERF_BIN`.
@@ -37,19 +43,22 @@ enum Lib {
     Oxmq,
     Libzmq,
     Zmqrs,
+    /// omq.rs (the `omq-tokio` crate).
+    Omqrs,
     Raw,
     /// oxmq from the `--baseline` perf binary.
     Baseline,
 }
 
 impl Lib {
-    const ALL: [Lib; 4] = [Lib::Oxmq, Lib::Libzmq, Lib::Zmqrs, Lib::Raw];
+    const ALL: [Lib; 5] = [Lib::Oxmq, Lib::Libzmq, Lib::Zmqrs, Lib::Omqrs, Lib::Raw];
 
     fn arg(self) -> &'static str {
         match self {
             Lib::Oxmq => "oxmq",
             Lib::Libzmq => "libzmq",
             Lib::Zmqrs => "zmqrs",
+            Lib::Omqrs => "omqrs",
             Lib::Raw => "raw",
             Lib::Baseline => "oxmq",
         }
@@ -60,6 +69,7 @@ impl Lib {
             Lib::Oxmq => "oxmq",
             Lib::Libzmq => "libzmq",
             Lib::Zmqrs => "zmq.rs",
+            Lib::Omqrs => "omq.rs",
             Lib::Raw => "floor",
             Lib::Baseline => "oxmq (baseline)",
         }
@@ -72,12 +82,12 @@ enum Kind {
     Thr,
     /// CLIENT/SERVER throughput (the floor: the plain stream).
     CsThr,
-    /// Round trips: REQ/REP (oxmq, libzmq, zmq.rs), raw ping-pong.
+    /// Round trips: REQ/REP (oxmq, libzmq, zmq.rs, omq.rs), raw ping-pong.
     Lat,
-    /// Round trips over CLIENT/SERVER (oxmq, libzmq), raw ping-pong.
+    /// Round trips over CLIENT/SERVER (oxmq, libzmq, omq.rs), raw ping-pong.
     CsLat,
-    /// One XPUB to N SUBs (`pubsub_thr`, one process): aggregate msg/s
-    /// received.
+    /// One XPUB (omq.rs: PUB) to N SUBs (`pubsub_thr`, one process):
+    /// aggregate msg/s received.
     PubSub(usize),
     /// One XPUB to one SUB subscribed to K topics, messages spread over
     /// them (`pubsub_thr --subscriptions K`): the matching benchmark.
@@ -101,9 +111,23 @@ struct Workload {
     size: usize,
     count: u64,
     libs: Vec<Lib>,
+    /// Run while a `perf spin` process keeps one core busy.
+    busy: bool,
 }
 
 const FAN_IN_PEERS: usize = 10;
+
+/// The workloads `--busy` runs again on a busy machine (as `busy-<id>`).
+const BUSY: [&str; 8] = [
+    "thr-tcp-32",
+    "thr-inproc-32",
+    "cs-tcp-32",
+    "fanin-tcp-32",
+    "pubsub-tcp-8",
+    "lat-tcp-64",
+    "lat-inproc-64",
+    "lat-cs-tcp-64",
+];
 
 fn size_name(size: usize) -> String {
     match size {
@@ -121,7 +145,7 @@ fn size_title(size: usize) -> String {
     }
 }
 
-fn workloads(scale: f64) -> Vec<Workload> {
+fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
     let n = |c: u64| ((c as f64 * scale) as u64).max(10);
     let mut v = Vec::new();
     let sizes = [
@@ -133,7 +157,7 @@ fn workloads(scale: f64) -> Vec<Workload> {
     for transport in ["tcp", "ipc", "inproc"] {
         for &(size, count) in &sizes {
             let libs = if transport == "inproc" {
-                vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw]
+                vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw]
             } else {
                 Lib::ALL.to_vec()
             };
@@ -145,6 +169,7 @@ fn workloads(scale: f64) -> Vec<Workload> {
                 size,
                 count: n(count),
                 libs,
+                busy: false,
             });
         }
     }
@@ -155,7 +180,8 @@ fn workloads(scale: f64) -> Vec<Workload> {
         transport: "tcp",
         size: 32,
         count: n(5_000_000),
-        libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw],
+        libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw],
+        busy: false,
     });
     v.push(Workload {
         id: "fanin-tcp-32".into(),
@@ -165,6 +191,7 @@ fn workloads(scale: f64) -> Vec<Workload> {
         size: 32,
         count: n(5_000_000),
         libs: Lib::ALL.to_vec(),
+        busy: false,
     });
     for transport in ["tcp", "inproc"] {
         for (peers, count) in [(1usize, 2_000_000u64), (8, 1_000_000)] {
@@ -175,7 +202,8 @@ fn workloads(scale: f64) -> Vec<Workload> {
                 transport,
                 size: 32,
                 count: n(count),
-                libs: vec![Lib::Oxmq, Lib::Libzmq],
+                libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs],
+                busy: false,
             });
         }
     }
@@ -187,12 +215,13 @@ fn workloads(scale: f64) -> Vec<Workload> {
             transport: "tcp",
             size: 32,
             count: n(1_000_000),
-            libs: vec![Lib::Oxmq, Lib::Libzmq],
+            libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs],
+            busy: false,
         });
     }
     for transport in ["tcp", "ipc", "inproc"] {
         let libs = if transport == "inproc" {
-            vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw]
+            vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw]
         } else {
             Lib::ALL.to_vec()
         };
@@ -204,6 +233,7 @@ fn workloads(scale: f64) -> Vec<Workload> {
             size: 64,
             count: n(20_000),
             libs,
+            busy: false,
         });
     }
     v.push(Workload {
@@ -213,8 +243,27 @@ fn workloads(scale: f64) -> Vec<Workload> {
         transport: "tcp",
         size: 64,
         count: n(20_000),
-        libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Raw],
+        libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw],
+        busy: false,
     });
+    if busy {
+        let again: Vec<Workload> = BUSY
+            .iter()
+            .map(|id| {
+                let w = v
+                    .iter()
+                    .find(|w| w.id == *id)
+                    .expect("BUSY names a workload");
+                Workload {
+                    id: format!("busy-{}", w.id),
+                    title: format!("{}, one core busy", w.title),
+                    busy: true,
+                    ..w.clone()
+                }
+            })
+            .collect();
+        v.extend(again);
+    }
     v
 }
 
@@ -223,6 +272,9 @@ fn workloads(scale: f64) -> Vec<Workload> {
 struct Sample {
     /// msg/s (throughput) or p50 round trip µs (latency).
     value: f64,
+    /// msg/s (throughput) or round trips/s (latency: from the average,
+    /// count / elapsed).
+    rate: f64,
     /// p99 round trip µs (latency only).
     p99: f64,
     /// CPU seconds (user + sys, both processes) per million messages
@@ -319,9 +371,12 @@ impl Runner {
         let lib = if lib == Lib::Baseline { Lib::Oxmq } else { lib };
         let mut a = Vec::new();
         match (w.kind, lib) {
-            (Kind::CsThr, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
-            (Kind::CsLat, Lib::Oxmq | Lib::Libzmq) => a.extend(["--pattern", "client-server"]),
-            (Kind::Lat, Lib::Oxmq | Lib::Libzmq | Lib::Zmqrs) => a.extend(["--pattern", "req-rep"]),
+            (Kind::CsThr | Kind::CsLat, Lib::Oxmq | Lib::Libzmq | Lib::Omqrs) => {
+                a.extend(["--pattern", "client-server"])
+            }
+            (Kind::Lat, Lib::Oxmq | Lib::Libzmq | Lib::Zmqrs | Lib::Omqrs) => {
+                a.extend(["--pattern", "req-rep"])
+            }
             _ => {}
         }
         let mut a: Vec<String> = a.into_iter().map(String::from).collect();
@@ -355,7 +410,18 @@ impl Runner {
         }
     }
 
+    /// One sample; on a busy workload, with a spinner running from before
+    /// the first process starts until the last has exited.
     fn run(&mut self, lib: Lib, w: &Workload) -> Result<Sample, String> {
+        let _spinner = if w.busy {
+            Some(Spinner::start(&self.perf)?)
+        } else {
+            None
+        };
+        self.run_sample(lib, w)
+    }
+
+    fn run_sample(&mut self, lib: Lib, w: &Workload) -> Result<Sample, String> {
         let deadline = Instant::now() + RUN_DEADLINE;
         let lat = w.kind.is_lat();
         let extra = Self::extra_args(lib, w);
@@ -432,6 +498,36 @@ impl Runner {
     }
 }
 
+/// A `perf spin` process keeping one core busy while it lives.
+struct Spinner(Child);
+
+impl Spinner {
+    /// Starts the spinner and waits until its loop runs.
+    fn start(perf: &std::path::Path) -> Result<Spinner, String> {
+        let mut child = Command::new(perf)
+            .arg("spin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("spawn perf spin: {e}"))?;
+        let mut lines = Lines::of(&mut child);
+        let spinning = lines.wait_for("spinning", Instant::now() + Duration::from_secs(10));
+        let spinner = Spinner(child);
+        if spinning.is_none() {
+            return Err("perf spin did not start".into());
+        }
+        Ok(spinner)
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Waits for every child to exit successfully, killing all at the deadline
 /// or when one fails.
 fn wait_all(children: &mut [(&str, &mut Child)], mut deadline: Instant) -> Result<(), String> {
@@ -498,9 +594,16 @@ fn sample(main: &[String], other: &[String], lat: bool, count: u64) -> Result<Sa
     } else {
         f64::NAN
     };
+    // Round trips/s: the one-way average latency is elapsed / 2 / count.
+    let rate = if lat {
+        field(main, "average latency: ").map_or(f64::NAN, |us| 1e6 / (2.0 * us))
+    } else {
+        value
+    };
     let cpu = cpu_of(main).unwrap_or(0.0) + cpu_of(other).unwrap_or(0.0);
     Ok(Sample {
         value,
+        rate,
         p99,
         cpu_per_m: cpu / count as f64 * 1e6,
     })
@@ -554,21 +657,35 @@ fn fmt_cpu(x: Option<f64>) -> String {
 
 type Results = BTreeMap<(usize, Lib), Vec<Sample>>;
 
+/// "oxmq / libzmq / zmq.rs / omq.rs / floor".
+fn all_titles() -> String {
+    Lib::ALL.map(Lib::title).join(" / ")
+}
+
 fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
-    let peers = [Lib::Libzmq, Lib::Zmqrs, Lib::Raw];
+    let peers = [Lib::Libzmq, Lib::Zmqrs, Lib::Omqrs, Lib::Raw];
     let mut s = String::new();
-    if lat {
-        s.push_str("| workload | oxmq p50 µs | libzmq | zmq.rs | floor | oxmq÷libzmq | oxmq÷zmq.rs | oxmq÷floor | p99 µs oxmq / libzmq / zmq.rs / floor | CPU s per M round trips oxmq / libzmq / zmq.rs / floor |\n");
+    let (unit, per) = if lat {
+        ("p50 µs", "round trips")
     } else {
-        s.push_str("| workload | oxmq msg/s | libzmq | zmq.rs | floor | oxmq÷libzmq | oxmq÷zmq.rs | oxmq÷floor | CPU s per M msgs oxmq / libzmq / zmq.rs / floor |\n");
+        ("msg/s", "msgs")
+    };
+    s.push_str(&format!("| workload | oxmq {unit}"));
+    for p in peers {
+        s.push_str(&format!(" | {}", p.title()));
     }
-    s.push_str(if lat {
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
-    } else {
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|\n"
-    });
+    for p in peers {
+        s.push_str(&format!(" | oxmq÷{}", p.title()));
+    }
+    if lat {
+        s.push_str(&format!(" | p99 µs {}", all_titles()));
+    }
+    s.push_str(&format!(" | CPU s per M {per} {} |\n|---", all_titles()));
+    let cols = 1 + 2 * peers.len() + usize::from(lat) + 1;
+    s.push_str(&"|--:".repeat(cols));
+    s.push_str("|\n");
     for (i, w) in ws.iter().enumerate() {
-        if w.kind.is_lat() != lat {
+        if w.kind.is_lat() != lat || w.busy {
             continue;
         }
         let med = |lib: Lib, f: fn(&Sample) -> f64| {
@@ -598,6 +715,63 @@ fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
             .map(|&l| fmt_cpu(med(l, |x| x.cpu_per_m)))
             .collect();
         row.push_str(&format!(" | {} |\n", cpu.join(" / ")));
+        s.push_str(&row);
+    }
+    s
+}
+
+/// The busy-machine workloads: each library's msg/s (round trips/s for
+/// round trips), that over the same workload's idle median, and CPU.
+fn busy_table(ws: &[Workload], results: &Results) -> String {
+    let med = |i: usize, lib: Lib, f: fn(&Sample) -> f64| {
+        results
+            .get(&(i, lib))
+            .and_then(|v| median(v.iter().map(f).collect()))
+    };
+    let mut s = String::from("| workload | oxmq msg/s");
+    for l in &Lib::ALL[1..] {
+        s.push_str(&format!(" | {}", l.title()));
+    }
+    s.push_str(&format!(
+        " | busy÷idle {} | CPU s per M msgs {} |\n|---{}|\n",
+        all_titles(),
+        all_titles(),
+        "|--:".repeat(Lib::ALL.len() + 2)
+    ));
+    for (i, w) in ws.iter().enumerate() {
+        if !w.busy {
+            continue;
+        }
+        let idle = ws
+            .iter()
+            .position(|x| !x.busy && Some(x.id.as_str()) == w.id.strip_prefix("busy-"));
+        let title = if w.kind.is_lat() {
+            format!("{} (round trips/s)", w.title)
+        } else {
+            w.title.clone()
+        };
+        let mut row = format!("| {title}");
+        for l in Lib::ALL {
+            row.push_str(&format!(" | {}", fmt_rate(med(i, l, |x| x.rate))));
+        }
+        let ratios: Vec<String> = Lib::ALL
+            .iter()
+            .map(|&l| {
+                fmt_ratio(
+                    med(i, l, |x| x.rate),
+                    idle.and_then(|j| med(j, l, |x| x.rate)),
+                )
+            })
+            .collect();
+        let cpu: Vec<String> = Lib::ALL
+            .iter()
+            .map(|&l| fmt_cpu(med(i, l, |x| x.cpu_per_m)))
+            .collect();
+        row.push_str(&format!(
+            " | {} | {} |\n",
+            ratios.join(" / "),
+            cpu.join(" / ")
+        ));
         s.push_str(&row);
     }
     s
@@ -675,6 +849,7 @@ fn main() {
     let mut libs: Vec<Lib> = Lib::ALL.to_vec();
     let mut list = false;
     let mut baseline: Option<PathBuf> = None;
+    let mut busy = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -700,6 +875,7 @@ fn main() {
             }
             "--list" => list = true,
             "--baseline" => baseline = Some(PathBuf::from(value("--baseline"))),
+            "--busy" => busy = true,
             "--bench" => {} // added by `cargo bench`
             other => {
                 eprintln!("unknown argument {other}; see benches/README.md");
@@ -707,7 +883,7 @@ fn main() {
             }
         }
     }
-    let ws: Vec<Workload> = workloads(scale)
+    let ws: Vec<Workload> = workloads(scale, busy)
         .into_iter()
         .filter(|w| filters.is_empty() || filters.iter().any(|f| w.id.contains(f.as_str())))
         .collect();
@@ -780,13 +956,21 @@ fn main() {
         "Comparison run {date}, commit {commit}, {cpus} CPUs, load before {}; {rounds} rounds, medians; {mins:.1} min.\n",
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
-    if ws.iter().any(|w| !w.kind.is_lat()) {
+    if ws.iter().any(|w| !w.kind.is_lat() && !w.busy) {
         println!("Throughput (msg/s; ratio > 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, false));
     }
-    if ws.iter().any(|w| w.kind.is_lat()) {
+    if ws.iter().any(|w| w.kind.is_lat() && !w.busy) {
         println!("Round trip (p50 µs; ratio < 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, true));
+    }
+    if ws.iter().any(|w| w.busy) {
+        println!(
+            "Busy machine: the same workloads while a `perf spin` process keeps one core busy \
+             (msg/s; round trips/s for round trips; busy÷idle: over the idle run's median, \
+             1 = no slowdown):\n"
+        );
+        println!("{}", busy_table(&ws, &results));
     }
     if with_baseline {
         println!("Before and after (ratio > 1: faster now for msg/s, slower for µs):\n");

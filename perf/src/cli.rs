@@ -1,7 +1,7 @@
 //! The command line shared by the `perf` binary and the root examples.
 //!
 //! ```text
-//! perf <oxmq|libzmq|zmqrs|raw> <tool> <args as libzmq's tool> [options]
+//! perf <oxmq|libzmq|zmqrs|omqrs|raw> <tool> <args as libzmq's tool> [options]
 //!   local_thr  <bind-to> <message-size> <message-count>
 //!   remote_thr <connect-to> <message-size> <message-count>
 //!   local_lat  <bind-to> <message-size> <roundtrip-count>
@@ -9,8 +9,13 @@
 //!   inproc_thr <message-size> <message-count>
 //!   inproc_lat <message-size> <roundtrip-count>
 //!   pubsub_thr <tcp://...|inproc> <message-size> <message-count>
-//!              one process: XPUB to --peers N SUB threads (oxmq, libzmq),
-//!              each subscribed to --subscriptions K topics (default 1: all)
+//!              one process: XPUB to --peers N SUB threads (oxmq, libzmq;
+//!              omq.rs: PUB to N SUB tasks), each subscribed to
+//!              --subscriptions K topics (default 1: all)
+//! perf spin [--seconds S]
+//!              keeps one core busy (a plain loop) until its stdin closes,
+//!              it is killed, or S seconds (default 3600) have passed;
+//!              prints `spinning` once it runs (the comparison's --busy)
 //! options:
 //!   --pattern push-pull|client-server|req-rep
 //!   --peers N        remote_thr: N sending sockets sharing the count (fan-in);
@@ -34,17 +39,20 @@ pub enum Lib {
     Libzmq,
     /// [`crate::zmqrs_side`].
     Zmqrs,
+    /// [`crate::omqrs_side`].
+    Omqrs,
     /// [`crate::raw_side`].
     Raw,
 }
 
 impl Lib {
-    /// Parses `oxmq`, `libzmq`, `zmqrs` or `raw`.
+    /// Parses `oxmq`, `libzmq`, `zmqrs`, `omqrs` or `raw`.
     pub fn parse(s: &str) -> Option<Lib> {
         match s {
             "oxmq" => Some(Lib::Oxmq),
             "libzmq" => Some(Lib::Libzmq),
             "zmqrs" => Some(Lib::Zmqrs),
+            "omqrs" => Some(Lib::Omqrs),
             "raw" => Some(Lib::Raw),
             _ => None,
         }
@@ -84,10 +92,14 @@ fn tool_usage(tool: &str) -> String {
     format!("usage: {tool} {args} [options]\n{OPTIONS}")
 }
 
-/// Runs `perf <lib> <tool> ...`; returns the process exit code.
+/// Runs `perf <lib> <tool> ...` (or `perf spin`); returns the process
+/// exit code.
 pub fn perf_main(args: impl IntoIterator<Item = String>) -> i32 {
     let args: Vec<String> = args.into_iter().collect();
-    let prog = "perf <oxmq|libzmq|zmqrs|raw>";
+    if args.first().map(String::as_str) == Some("spin") {
+        return spin(&args[1..]);
+    }
+    let prog = "perf <oxmq|libzmq|zmqrs|omqrs|raw>";
     let Some(lib) = args.first().and_then(|a| Lib::parse(a)) else {
         eprintln!("{}", usage(prog));
         return 2;
@@ -191,33 +203,41 @@ fn dispatch(lib: Lib, tool: &str, p: &Parsed) -> PerfResult<String> {
             let _ = std::io::stdout().flush();
         }
     };
-    use crate::{libzmq_side as lz, oxmq_side as ox, raw_side as raw, zmqrs_side as zr};
+    use crate::{libzmq_side as lz, omqrs_side as om, oxmq_side as ox};
+    use crate::{raw_side as raw, zmqrs_side as zr};
     Ok(match (tool, lib) {
         ("local_thr", Lib::Oxmq) => report::throughput(&ox::local_thr(cfg, &mut on_bound)?),
         ("local_thr", Lib::Libzmq) => report::throughput(&lz::local_thr(cfg, &mut on_bound)?),
         ("local_thr", Lib::Zmqrs) => report::throughput(&zr::local_thr(cfg, &mut on_bound)?),
+        ("local_thr", Lib::Omqrs) => report::throughput(&om::local_thr(cfg, &mut on_bound)?),
         ("local_thr", Lib::Raw) => report::throughput(&raw::local_thr(cfg, &mut on_bound)?),
         ("remote_thr", Lib::Oxmq) => ox::remote_thr(cfg).map(|()| String::new())?,
         ("remote_thr", Lib::Libzmq) => lz::remote_thr(cfg).map(|()| String::new())?,
         ("remote_thr", Lib::Zmqrs) => zr::remote_thr(cfg).map(|()| String::new())?,
+        ("remote_thr", Lib::Omqrs) => om::remote_thr(cfg).map(|()| String::new())?,
         ("remote_thr", Lib::Raw) => raw::remote_thr(cfg).map(|()| String::new())?,
         ("local_lat", Lib::Oxmq) => ox::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
         ("local_lat", Lib::Libzmq) => lz::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
         ("local_lat", Lib::Zmqrs) => zr::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
+        ("local_lat", Lib::Omqrs) => om::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
         ("local_lat", Lib::Raw) => raw::local_lat(cfg, &mut on_bound).map(|()| String::new())?,
         ("remote_lat", Lib::Oxmq) => report::latency(&ox::remote_lat(cfg)?),
         ("remote_lat", Lib::Libzmq) => report::latency(&lz::remote_lat(cfg)?),
         ("remote_lat", Lib::Zmqrs) => report::latency(&zr::remote_lat(cfg)?),
+        ("remote_lat", Lib::Omqrs) => report::latency(&om::remote_lat(cfg)?),
         ("remote_lat", Lib::Raw) => report::latency(&raw::remote_lat(cfg)?),
         ("inproc_thr", Lib::Oxmq) => report::throughput(&ox::inproc_thr(cfg)?),
         ("inproc_thr", Lib::Libzmq) => report::throughput(&lz::inproc_thr(cfg)?),
+        ("inproc_thr", Lib::Omqrs) => report::throughput(&om::inproc_thr(cfg)?),
         ("inproc_thr", Lib::Raw) => report::throughput(&raw::inproc_thr(cfg)?),
         ("inproc_lat", Lib::Oxmq) => report::latency(&ox::inproc_lat(cfg)?),
         ("inproc_lat", Lib::Libzmq) => report::latency(&lz::inproc_lat(cfg)?),
+        ("inproc_lat", Lib::Omqrs) => report::latency(&om::inproc_lat(cfg)?),
         ("inproc_lat", Lib::Raw) => report::latency(&raw::inproc_lat(cfg)?),
         ("pubsub_thr", Lib::Oxmq) => pubsub_report(crate::pubsub::oxmq(cfg)?),
         ("pubsub_thr", Lib::Libzmq) => pubsub_report(crate::pubsub::libzmq(cfg)?),
-        ("pubsub_thr", _) => return Err("pubsub_thr: oxmq and libzmq only".into()),
+        ("pubsub_thr", Lib::Omqrs) => pubsub_report(om::pubsub_thr(cfg)?),
+        ("pubsub_thr", _) => return Err("pubsub_thr: oxmq, libzmq and omqrs only".into()),
         ("inproc_thr" | "inproc_lat", Lib::Zmqrs) => {
             return Err("zmq.rs has no inproc transport".into())
         }
@@ -234,4 +254,44 @@ fn pubsub_report((r, expected): (crate::ThrResult, u64)) -> String {
         r.count,
         expected
     )
+}
+
+/// `perf spin [--seconds S]`: keeps one core busy with a plain loop (the
+/// comparison's busy machine). Prints `spinning` once the loop is about to
+/// start; ends when stdin reaches end of file (the runner closes it, or
+/// dies), when killed, or after S seconds (default 3600, a guard against
+/// being left behind).
+fn spin(args: &[String]) -> i32 {
+    let mut limit = Duration::from_secs(3600);
+    match args {
+        [] => {}
+        [flag, v] if flag == "--seconds" => match v.parse() {
+            Ok(s) => limit = Duration::from_secs(s),
+            Err(_) => {
+                eprintln!("spin: bad --seconds {v}");
+                return 2;
+            }
+        },
+        _ => {
+            eprintln!("usage: perf spin [--seconds S]");
+            return 2;
+        }
+    }
+    std::thread::spawn(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+        std::process::exit(0);
+    });
+    println!("spinning");
+    let _ = std::io::stdout().flush();
+    let start = std::time::Instant::now();
+    let mut x = 1u64;
+    loop {
+        for _ in 0..1_000_000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        if start.elapsed() >= limit {
+            return 0;
+        }
+    }
 }

@@ -8,6 +8,8 @@
 //! - [`oxmq_side`]: oxmq sockets (blocking API);
 //! - [`libzmq_side`]: libzmq 4.3.5 (drafts on) through `oxmq-interop`;
 //! - [`zmqrs_side`]: zmq.rs (the `zeromq` crate) on a tokio runtime;
+//! - [`omqrs_side`]: omq.rs (the `omq-tokio` crate) on a tokio
+//!   current-thread runtime;
 //! - [`raw_side`]: the floors: a plain framed stream and a plain ping-pong.
 //!
 //! Measurement points (as libzmq's tools):
@@ -30,6 +32,7 @@
 
 pub mod cli;
 pub mod libzmq_side;
+pub mod omqrs_side;
 pub mod oxmq_side;
 pub mod pubsub;
 pub mod raw_side;

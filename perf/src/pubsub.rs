@@ -1,5 +1,6 @@
 //! `pubsub_thr`: one publisher to `--peers N` subscribers, all in one
-//! process (tcp or inproc), for oxmq and libzmq.
+//! process (tcp or inproc), for oxmq and libzmq (omq.rs's is in
+//! [`crate::omqrs_side`], with the helpers here).
 //!
 //! The publisher is an XPUB with verbose subscriptions, so it can wait
 //! until every subscriber's subscription has arrived (no slow-joiner loss)
@@ -29,7 +30,7 @@ use std::time::{Duration, Instant};
 
 /// What one subscriber saw.
 #[derive(Default)]
-struct SubStat {
+pub(crate) struct SubStat {
     first: Option<Instant>,
     last: Option<Instant>,
     count: u64,
@@ -38,7 +39,7 @@ struct SubStat {
 impl SubStat {
     /// A data message arrived. Only the first is timed: a clock read per
     /// message would cost more than receiving it.
-    fn saw(&mut self) {
+    pub(crate) fn saw(&mut self) {
         if self.count == 0 {
             self.first = Some(Instant::now());
         }
@@ -48,12 +49,12 @@ impl SubStat {
     /// The first end marker arrived: it was sent right after the last
     /// message, and is never dropped (nodrop), so its arrival closes the
     /// subscriber's clock.
-    fn ended(&mut self) {
+    pub(crate) fn ended(&mut self) {
         self.last = Some(Instant::now());
     }
 }
 
-fn aggregate(size: usize, stats: &[SubStat]) -> ThrResult {
+pub(crate) fn aggregate(size: usize, stats: &[SubStat]) -> ThrResult {
     let first = stats.iter().filter_map(|s| s.first).min();
     let last = stats.iter().filter_map(|s| s.last).max();
     let elapsed = match (first, last) {
@@ -72,7 +73,7 @@ fn join_all(hs: Vec<std::thread::JoinHandle<PerfResult<SubStat>>>) -> PerfResult
 }
 
 /// The endpoint to bind: the given tcp one, or a fresh inproc name.
-fn bind_endpoint(cfg: &Config, tag: &str) -> String {
+pub(crate) fn bind_endpoint(cfg: &Config, tag: &str) -> String {
     if cfg.endpoint.starts_with("tcp://") || cfg.endpoint.starts_with("ipc://") {
         cfg.endpoint.clone()
     } else {
@@ -80,10 +81,10 @@ fn bind_endpoint(cfg: &Config, tag: &str) -> String {
     }
 }
 
-const END_EVERY: Duration = Duration::from_millis(1);
+pub(crate) const END_EVERY: Duration = Duration::from_millis(1);
 
 /// The topics a subscriber subscribes to: the empty prefix, or K topics.
-fn topics(k: usize) -> Vec<Vec<u8>> {
+pub(crate) fn topics(k: usize) -> Vec<Vec<u8>> {
     if k <= 1 {
         vec![Vec::new()]
     } else {
@@ -94,7 +95,7 @@ fn topics(k: usize) -> Vec<Vec<u8>> {
 /// One payload per topic, `size` bytes starting with the topic, each a
 /// static buffer sent by reference (as `static_payload`: no reference
 /// count per message).
-fn payloads(cfg: &Config) -> PerfResult<Vec<bytes::Bytes>> {
+pub(crate) fn payloads(cfg: &Config) -> PerfResult<Vec<bytes::Bytes>> {
     let ts = topics(cfg.subscriptions);
     if cfg.subscriptions > 1 && cfg.size < 6 {
         return Err("--subscriptions needs a message size of at least 6".into());
