@@ -7,7 +7,6 @@
 //! some other runtime, even a single-threaded one, cannot starve the tasks
 //! that would complete it.
 
-use crate::error::{Error, Result};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, OnceLock};
@@ -86,6 +85,23 @@ thread_local! {
 /// quick again.
 const MIN_SPIN: Duration = Duration::from_micros(1);
 
+/// The calling thread's polling budget now ([`SPIN_BUDGET`]).
+pub(crate) fn spin_budget() -> Duration {
+    SPIN_BUDGET.with(|b| b.get()).min(spin_limit())
+}
+
+/// A wait that began at `start` with `budget` has ended: a wait the full
+/// window would have caught keeps (or restores) the full budget, a longer
+/// one halves it.
+pub(crate) fn waited(start: Instant, budget: Duration) {
+    let next = if start.elapsed() <= spin_limit() {
+        spin_limit()
+    } else {
+        (budget / 2).max(MIN_SPIN)
+    };
+    SPIN_BUDGET.with(|b| b.set(next));
+}
+
 /// Runs `fut` to completion on the calling thread, polling it for a short,
 /// adaptive while and then parking between polls; gives up after
 /// `timeout`. The future must not need a tokio context (oxmq's socket
@@ -93,7 +109,7 @@ const MIN_SPIN: Duration = Duration::from_micros(1);
 pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F::Output> {
     let start = Instant::now();
     let deadline = timeout.map(|t| start + t);
-    let budget = SPIN_BUDGET.with(|b| b.get()).min(spin_limit());
+    let budget = spin_budget();
     let mut fut = pin!(fut);
     WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
@@ -101,14 +117,7 @@ pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F
         let mut parked = false;
         loop {
             if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-                // Would the full window have caught this answer? Then use
-                // it next time; if not, poll less.
-                let next = if start.elapsed() <= spin_limit() {
-                    spin_limit()
-                } else {
-                    (budget / 2).max(MIN_SPIN)
-                };
-                SPIN_BUDGET.with(|b| b.set(next));
+                waited(start, budget);
                 return Some(v);
             }
             if !parked {
@@ -131,20 +140,6 @@ pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F
             }
         }
     })
-}
-
-/// Runs a socket future on the calling thread ([`block_on`]), with an
-/// optional timeout that turns into [`Error::Timeout`].
-pub(crate) fn blocking<T>(
-    fut: impl Future<Output = Result<T>>,
-    timeout: Option<Duration>,
-) -> Result<T> {
-    match block_on(fut, timeout) {
-        Some(r) => r,
-        None => Err(Error::Timeout {
-            after: timeout.unwrap_or_default(),
-        }),
-    }
 }
 
 #[cfg(test)]

@@ -7,12 +7,13 @@
 //! after it from [`Inbound::received`] without touching the pipes.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::driver::direct::DirectReads;
 use crate::driver::lock;
 use crate::driver::pipe::Pipe;
-use crate::driver::wait::{PollSlot, WaitQueue, Waiting};
+use crate::driver::wait::{PollSlot, Sleepers, WaitQueue, Waiting};
 use crate::message::Message;
 use crate::pattern::{FairQueue, Take};
 use crate::routing_id::RoutingId;
@@ -30,8 +31,12 @@ pub(crate) struct Inbound {
     ready: FairQueue<(RoutingId, Arc<Pipe>)>,
     /// Messages already taken from the pipes, in turn order.
     received: Mutex<VecDeque<(RoutingId, Message)>>,
-    /// Receivers waiting for a message (or for the socket to close).
+    /// How many `received` holds (written under its lock, read without).
+    received_len: AtomicUsize,
+    /// Tasks waiting for a message (or for the socket to close).
     waiters: WaitQueue,
+    /// Threads blocked in a receive, once they stopped spinning.
+    pub(crate) sleepers: Sleepers,
     /// The task in `poll_recv`, if any.
     poll: PollSlot,
     /// The connections a blocking receiver may read itself (SPEC §6.1).
@@ -49,8 +54,20 @@ impl Inbound {
     /// Queues a message as if it came from peer `id` (XPUB hands
     /// subscriptions to the application this way).
     pub(crate) fn deliver(&self, id: RoutingId, msg: Message) {
-        lock(&self.received).push_back((id, msg));
+        {
+            let mut received = lock(&self.received);
+            received.push_back((id, msg));
+            self.received_len.store(received.len(), Ordering::SeqCst);
+        }
         self.wake_one();
+    }
+
+    /// Whether a receive may find something: a peer with input, or
+    /// messages left over from a turn. A few atomic loads, for a thread
+    /// spinning before it parks.
+    #[inline]
+    pub(crate) fn has_input(&self) -> bool {
+        !self.ready.is_empty() || self.received_len.load(Ordering::SeqCst) > 0
     }
 
     /// Takes the next message, refilling from the next peer's pipe when
@@ -66,6 +83,7 @@ impl Inbound {
             self.refill(&mut received, counters, departed);
         }
         let next = received.pop_front();
+        self.received_len.store(received.len(), Ordering::SeqCst);
         if next.is_some() && !received.is_empty() {
             // Another receiver may be waiting for what is left.
             self.waiters.notify(1);
@@ -147,6 +165,7 @@ impl Inbound {
     #[inline]
     fn wake_one(&self) {
         self.waiters.notify(1);
+        self.sleepers.notify_one();
         self.poll.wake();
         self.direct.ring();
     }
@@ -154,6 +173,7 @@ impl Inbound {
     /// Wakes every waiting receiver (the socket closed).
     pub(crate) fn wake_all(&self) {
         self.waiters.notify(usize::MAX);
+        self.sleepers.notify_all();
         self.poll.wake();
         self.direct.ring();
     }

@@ -8,12 +8,11 @@ use event_listener::EventListener;
 use super::registry::Refusal;
 use super::SocketCore;
 use crate::driver::lock;
-use crate::driver::runtime::block_on;
 use crate::driver::wait::Room;
 use crate::error::Error;
 use crate::message::Message;
 use crate::routing_id::RoutingId;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A failed attempt: why, and the message, given back.
 pub(crate) type Refused<M> = (Error, M);
@@ -56,41 +55,35 @@ pub(crate) fn blocking_retry_send<M>(
 }
 
 /// The slow part of [`blocking_retry_send`]: the first try would have
-/// blocked.
+/// blocked. Retries each time the room changes, spinning and then parking
+/// on its generation count (SPEC §6.2): no future, no allocation.
 #[cold]
 fn wait_and_retry<M>(
     room: &Room,
-    msg: M,
+    mut msg: M,
     mut attempt: impl FnMut(M) -> Result<(), Refused<M>>,
     timeout: Option<Duration>,
 ) -> Result<(), Refused<M>> {
-    // Between tries the message waits here, outside the future, so that
-    // when the timeout drops the future it can still be handed back.
-    let mut slot = Some(msg);
-    let fut = async {
-        loop {
-            let listener = room.listen();
-            let Some(m) = slot.take() else {
-                unreachable!("the message is put back after every try")
-            };
-            match attempt(m) {
-                Err((Error::WouldBlock, m)) => slot = Some(m),
-                r => return r,
-            }
-            listener.await;
+    let deadline = timeout.map(|t| Instant::now() + t);
+    loop {
+        // The generation before the attempt: a change after it (room
+        // made by a reader, a peer arriving) ends the wait at once.
+        let seen = room.generation();
+        match attempt(msg) {
+            Err((Error::WouldBlock, m)) => msg = m,
+            r => return r,
         }
-    };
-    match block_on(fut, timeout) {
-        Some(r) => r,
-        None => match slot.take() {
-            Some(m) => Err((
-                Error::Timeout {
-                    after: timeout.unwrap_or_default(),
-                },
-                m,
-            )),
-            None => unreachable!("a timed-out send still holds its message"),
-        },
+        if !room.wait_change(seen, deadline) {
+            return match attempt(msg) {
+                Err((Error::WouldBlock, m)) => Err((
+                    Error::Timeout {
+                        after: timeout.unwrap_or_default(),
+                    },
+                    m,
+                )),
+                r => r,
+            };
+        }
     }
 }
 

@@ -5,7 +5,6 @@
 use std::time::Instant;
 
 use super::SocketCore;
-use crate::driver::runtime::blocking;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::routing_id::RoutingId;
@@ -46,11 +45,32 @@ impl SocketCore {
         }
     }
 
-    /// Waits on a plain thread for at most `timeout`.
+    /// Waits on a plain thread for at most `timeout`: reading the
+    /// connections directly where that applies (SPEC §6.1), else spinning
+    /// on the socket's input state and then parking (SPEC §6.2), with no
+    /// future and no allocation.
     fn wait_blocking(&self, timeout: Option<std::time::Duration>) -> Result<(RoutingId, Message)> {
-        match self.inbound.direct.recv(|| self.try_recv(), timeout) {
-            Some(r) => r,
-            None => blocking(self.recv(), timeout),
+        if let Some(r) = self.inbound.direct.recv(|| self.try_recv(), timeout) {
+            return r;
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            match self.try_recv() {
+                Err(Error::WouldBlock) => {}
+                r => return r,
+            }
+            let woke = self
+                .inbound
+                .sleepers
+                .wait(deadline, || self.inbound.has_input() || self.is_closed());
+            if !woke {
+                return match self.try_recv() {
+                    Err(Error::WouldBlock) => Err(Error::Timeout {
+                        after: timeout.unwrap_or_default(),
+                    }),
+                    r => r,
+                };
+            }
         }
     }
 
