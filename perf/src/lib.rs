@@ -284,6 +284,22 @@ impl LatTimer {
 }
 
 /// A unique in-process endpoint name for one inproc run.
+/// Awaits `f` (a call into the library `lib`), bounded by `t` when set:
+/// a `--timeout-ms` run fails instead of hanging.
+pub(crate) async fn bounded<T, E: Into<PerfError>>(
+    lib: &str,
+    t: Option<Duration>,
+    f: impl std::future::Future<Output = Result<T, E>>,
+) -> PerfResult<T> {
+    match t {
+        None => f.await.map_err(Into::into),
+        Some(t) => match tokio::time::timeout(t, f).await {
+            Ok(r) => r.map_err(Into::into),
+            Err(_) => Err(format!("{lib}: timed out after {t:?}").into()),
+        },
+    }
+}
+
 pub(crate) fn inproc_name(tag: &str) -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static SEQ: AtomicUsize = AtomicUsize::new(0);

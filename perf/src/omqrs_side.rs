@@ -53,18 +53,12 @@ fn options(cfg: &Config) -> Options {
     }
 }
 
-/// Awaits `f`, bounded by `t` when set.
-async fn guard<T, E>(t: Option<Duration>, f: impl Future<Output = Result<T, E>>) -> PerfResult<T>
-where
-    E: Into<PerfError>,
-{
-    match t {
-        None => f.await.map_err(Into::into),
-        Some(t) => match tokio::time::timeout(t, f).await {
-            Ok(r) => r.map_err(Into::into),
-            Err(_) => Err(format!("omq.rs: timed out after {t:?}").into()),
-        },
-    }
+/// Awaits `f`, bounded by `t` when set ([`crate::bounded`]).
+async fn guard<T, E: Into<PerfError>>(
+    t: Option<Duration>,
+    f: impl Future<Output = Result<T, E>>,
+) -> PerfResult<T> {
+    crate::bounded("omq.rs", t, f).await
 }
 
 /// One message: `try_send`, and the awaiting `send` only when full.

@@ -31,18 +31,12 @@ fn runtime() -> PerfResult<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// Awaits `f`, bounded by `t` when set.
-async fn guard<T, E>(t: Option<Duration>, f: impl Future<Output = Result<T, E>>) -> PerfResult<T>
-where
-    E: Into<PerfError>,
-{
-    match t {
-        None => f.await.map_err(Into::into),
-        Some(t) => match tokio::time::timeout(t, f).await {
-            Ok(r) => r.map_err(Into::into),
-            Err(_) => Err(format!("zmq.rs: timed out after {t:?}").into()),
-        },
-    }
+/// Awaits `f`, bounded by `t` when set ([`crate::bounded`]).
+async fn guard<T, E: Into<PerfError>>(
+    t: Option<Duration>,
+    f: impl Future<Output = Result<T, E>>,
+) -> PerfResult<T> {
+    crate::bounded("zmq.rs", t, f).await
 }
 
 fn msg_size(m: &ZmqMessage) -> usize {

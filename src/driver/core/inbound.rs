@@ -107,31 +107,21 @@ impl Inbound {
                 received.push_back((*id, m));
             });
             taken += d.taken;
-            if d.done {
+            let again = if d.done {
                 // The peer left: it is removed, or, if its pipe is reopened
                 // for another (a connecting socket's), woken by its use.
                 departed.push(*id);
-                let again = pipe.sleep_after_done();
-                if d.taken > 0 {
-                    return Take::Item {
-                        value: (),
-                        more: again,
-                    };
-                }
-                if !again {
-                    return Take::Empty;
-                }
-                continue;
-            }
-            if d.more {
+                pipe.sleep_after_done()
+            } else if d.more {
                 return Take::Item {
                     value: (),
                     more: true,
                 };
-            }
-            // Drained: the pipe's writer wakes us again, unless input came
-            // in the meantime and we keep the turn.
-            let again = pipe.sleep();
+            } else {
+                // Drained: the pipe's writer wakes us again, unless input
+                // came in the meantime and we keep the turn.
+                pipe.sleep()
+            };
             if d.taken > 0 {
                 return Take::Item {
                     value: (),
