@@ -378,11 +378,23 @@ impl<T: Weigh, R: Ring<T>> Flow<T, R> {
 
     /// Whether a push would be taken now (or refused because the reader
     /// has left). When full, the writer is registered as waiting.
+    /// Takes no lock: the counts are read as published (the one writer
+    /// that checks several pipes before pushing to all, PUB with
+    /// `xpub_nodrop`, then pushes with `force`).
     pub(crate) fn has_room(&self) -> bool {
         if self.flags.load(Ordering::SeqCst) & READER_CLOSED != 0 {
             return true;
         }
-        self.room_or_wait(&mut lock(&self.writers.side))
+        let room = || {
+            let (n, b) = self.queued();
+            self.under_marks(n, b)
+        };
+        if room() {
+            return true;
+        }
+        self.flags.fetch_or(WRITER_WAITING, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        room()
     }
 
     /// Clears `WRITER_WAITING` and says so if it was set and `room()`.
