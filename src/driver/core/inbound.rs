@@ -57,7 +57,8 @@ impl Inbound {
         {
             let mut received = lock(&self.received);
             received.push_back((id, msg));
-            self.received_len.store(received.len(), Ordering::SeqCst);
+            // Published before the wake-up below, whose fence orders it.
+            self.received_len.store(received.len(), Ordering::Release);
         }
         self.wake_one();
     }
@@ -67,7 +68,7 @@ impl Inbound {
     /// spinning before it parks.
     #[inline]
     pub(crate) fn has_input(&self) -> bool {
-        !self.ready.is_empty() || self.received_len.load(Ordering::SeqCst) > 0
+        !self.ready.is_empty() || self.received_len.load(Ordering::Acquire) > 0
     }
 
     /// Takes the next message, refilling from the next peer's pipe when
@@ -83,10 +84,12 @@ impl Inbound {
             self.refill(&mut received, counters, departed);
         }
         let next = received.pop_front();
-        self.received_len.store(received.len(), Ordering::SeqCst);
+        // A plain store (no locked instruction per message); the fence
+        // of the wake-up below orders it for a thread about to park.
+        self.received_len.store(received.len(), Ordering::Relaxed);
         if next.is_some() && !received.is_empty() {
             // Another receiver may be waiting for what is left.
-            self.waiters.notify(1);
+            self.wake_next();
         }
         next
     }
@@ -133,7 +136,7 @@ impl Inbound {
             }
         });
         if !ready.is_empty() {
-            self.waiters.notify(1);
+            self.wake_next();
         }
         counters.taken(taken, bytes);
     }
@@ -148,6 +151,14 @@ impl Inbound {
     /// again after this.
     pub(crate) fn register(&self, waker: &std::task::Waker) {
         self.poll.register(waker);
+    }
+
+    /// Wakes one more receiver, task or thread, for input this receiver
+    /// leaves behind.
+    #[inline]
+    fn wake_next(&self) {
+        self.waiters.notify(1);
+        self.sleepers.notify_one();
     }
 
     /// Wakes one waiting receiver, a polling task, and a thread waiting

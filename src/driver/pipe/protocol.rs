@@ -415,15 +415,13 @@ impl<T: Weigh, R: Ring<T>> Flow<T, R> {
 
     /// Takes up to `max` items, in order, handing each to `sink`.
     pub(crate) fn pop(&self, max: usize, mut sink: impl FnMut(T)) -> Popped {
-        let mut taken = 0usize;
         let mut bytes = 0usize;
-        {
+        let mut each = |item: T| {
+            bytes += item.weight();
+            sink(item);
+        };
+        let taken = {
             let mut r = lock(&self.readers.side);
-            let mut each = |item: T| {
-                taken += 1;
-                bytes += item.weight();
-                sink(item);
-            };
             let mut got = 0;
             while got < max {
                 let Some(item) = r.front.pop_front() else {
@@ -449,13 +447,14 @@ impl<T: Weigh, R: Ring<T>> Flow<T, R> {
                 }
             }
             if got > 0 {
-                r.popped += taken as u64;
+                r.popped += got as u64;
                 r.popped_bytes += bytes as u64;
                 self.readers.popped.publish(r.popped, r.popped_bytes);
                 // The reader's half of invariant 2: the count, then the flag.
                 fence(Ordering::SeqCst);
             }
-        }
+            got
+        };
         // The flags first, then the counts (invariant 5).
         let flags = self.flags.load(Ordering::SeqCst);
         let empty = self.queued().0 == 0;
@@ -471,19 +470,23 @@ impl<T: Weigh, R: Ring<T>> Flow<T, R> {
     /// writer wakes it. Returns true if input arrived meanwhile and the
     /// reader keeps its turn (it must look again); false if it may sleep.
     pub(crate) fn sleep(&self) -> bool {
-        self.flags.fetch_and(!SCHEDULED, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
-        let input = self.flags.load(Ordering::SeqCst) & WRITER_CLOSED != 0 || self.queued().0 > 0;
-        input && self.flags.fetch_or(SCHEDULED, Ordering::SeqCst) & SCHEDULED == 0
+        self.sleep_unless(WRITER_CLOSED)
     }
 
     /// The reader saw `done` and sleeps until the pipe is reopened
     /// ([`reopen`](Self::reopen)) and used again: as [`sleep`](Self::sleep),
     /// except that the writer's leaving, already seen, is not input.
     pub(crate) fn sleep_after_done(&self) -> bool {
+        self.sleep_unless(0)
+    }
+
+    /// Clears the reader's turn, then takes it back if items are queued or
+    /// one of the `flags` is set.
+    fn sleep_unless(&self, flags: u32) -> bool {
         self.flags.fetch_and(!SCHEDULED, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        self.queued().0 > 0 && self.flags.fetch_or(SCHEDULED, Ordering::SeqCst) & SCHEDULED == 0
+        let input = self.flags.load(Ordering::SeqCst) & flags != 0 || self.queued().0 > 0;
+        input && self.flags.fetch_or(SCHEDULED, Ordering::SeqCst) & SCHEDULED == 0
     }
 
     /// Puts items back at the front, in order, ahead of everything queued.
