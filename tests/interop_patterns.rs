@@ -167,6 +167,12 @@ fn show(m: &[Bytes]) -> String {
 /// Publishes `marker(topic, k)` for k = 0, 1, ... (preceded each time by
 /// `before(k)` if given) until the subscriber receives one of the markers;
 /// messages equal to some `before(k)` may arrive first. Fails after `SYNC`.
+///
+/// It first checks for one poll round that nothing arrives (nothing is
+/// published), which also lets the subscription changes just made reach
+/// an idle publisher: zmq.rs 0.7's PUB can deadlock when a subscription
+/// message arrives while it fans a message out (its receive task blocks
+/// on a map entry its fan-out task holds across an await).
 fn publish_until_marker(
     ctx: &str,
     p: &dyn Peer,
@@ -174,6 +180,9 @@ fn publish_until_marker(
     topic: &str,
     before: Option<&dyn Fn(usize) -> Vec<Bytes>>,
 ) {
+    if let Some(m) = s.recv_within(ctx, POLL) {
+        panic!("{ctx}: received {} with nothing published", show(&m));
+    }
     let deadline = Instant::now() + SYNC;
     let mut k = 0;
     loop {
@@ -199,7 +208,10 @@ fn publish_until_marker(
 
 /// Publishes stream phase `phase` (`STREAM` messages cycling over `TOPICS`)
 /// and checks that the subscriber gets exactly those on `subscribed`, in
-/// order, frame by frame, after any `skip` markers still in flight.
+/// order, frame by frame, after any `skip` markers still in flight; then
+/// publishes an end marker on `subscribed[0]` and checks that it comes
+/// next (so nothing unsubscribed from the stream's tail came through, and
+/// the publisher has handled the whole stream when this returns).
 fn check_stream(ctx: &str, p: &dyn Peer, s: &dyn Peer, phase: u8, subscribed: &[&str], skip: &str) {
     let mut expected = Vec::new();
     for i in 0..STREAM {
@@ -232,6 +244,16 @@ fn check_stream(ctx: &str, p: &dyn Peer, s: &dyn Peer, phase: u8, subscribed: &[
         check_frames(&format!("{ctx} phase {phase}"), *i, &got, want);
         n += 1;
     }
+    let end = vec![Bytes::from(format!("{}-end:{phase}", subscribed[0]))];
+    p.send(ctx, &end);
+    let got = s.recv_within(ctx, TIMEOUT).unwrap_or_else(|| {
+        panic!("{ctx}: phase {phase}: end marker not received within {TIMEOUT:?}")
+    });
+    assert!(
+        got == end,
+        "{ctx}: phase {phase}: {} where the end marker should come",
+        show(&got)
+    );
 }
 
 /// The PUB/SUB flow: subscribe alpha, beta, gamma; wait until they reach

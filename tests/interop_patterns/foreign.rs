@@ -456,11 +456,37 @@ impl Zrs {
     }
 }
 
+/// How long a zmq.rs socket may take to drop.
+const DROP_GUARD: Duration = Duration::from_secs(10);
+
 impl Drop for Zrs {
+    /// Drops the socket inside the runtime, on a thread of its own, and
+    /// waits at most `DROP_GUARD`. zmq.rs 0.7's PUB can deadlock in its
+    /// drop: `PubSocket::drop` clears its subscriber map with blocking
+    /// bucket locks while its fan-out task holds an entry of that map
+    /// across an await, and a receive task blocks on the same map (seen in
+    /// CI as a hang of `pub_to_oxmq_sub`, stacks in `scc`'s `lock_sync`).
+    /// Every check of the scenario is done by then, so a stuck drop is
+    /// reported and left behind rather than hanging the run; its thread
+    /// holds the runtime, which is never dropped then (dropping it would
+    /// wait for the stuck worker).
     fn drop(&mut self) {
-        let _in = self.rt.enter();
-        drop(self.socket.lock().unwrap().take());
-        drop(self.monitor.lock().unwrap().take());
+        let socket = self.socket.lock().unwrap().take();
+        let monitor = self.monitor.lock().unwrap().take();
+        let rt = self.rt.clone();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _in = rt.enter();
+            drop(socket);
+            drop(monitor);
+            let _ = done.send(());
+        });
+        if finished.recv_timeout(DROP_GUARD).is_err() {
+            eprintln!(
+                "zmq.rs socket still dropping after {DROP_GUARD:?} (zmq.rs 0.7 deadlock in \
+                 its PUB's drop); leaving it behind"
+            );
+        }
     }
 }
 
