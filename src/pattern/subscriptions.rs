@@ -130,14 +130,16 @@ pub(crate) struct Telling {
 #[derive(Debug)]
 pub(crate) struct Publisher<P> {
     telling: Telling,
-    trie: SubscriptionTrie<RoutingId>,
-    /// Each attached peer's handle: sending takes no other lock.
+    /// Each subscription with the peer's handle: matching a message needs
+    /// no lookup per matched peer.
+    trie: SubscriptionTrie<RoutingId, P>,
+    /// Each attached peer's handle, for its subscriptions to come.
     peers: IdMap<P>,
     /// Peers that had a connection already (a later one is a reconnection).
     seen: HashSet<RoutingId>,
 }
 
-impl<P> Publisher<P> {
+impl<P: Clone> Publisher<P> {
     pub(crate) fn new(telling: Telling) -> Publisher<P> {
         Publisher {
             telling,
@@ -181,12 +183,12 @@ impl<P> Publisher<P> {
         let Some((subscribe, topic)) = as_subscription(&msg) else {
             return t.xpub.then_some(msg);
         };
-        if !self.peers.contains_key(&id) {
+        let Some(handle) = self.peers.get(&id) else {
             // Raced with the peer's removal.
             return None;
-        }
+        };
         let tell = if subscribe {
-            self.trie.add(topic, id) || t.verbose || t.verboser
+            self.trie.add_with(topic, id, handle.clone()) || t.verbose || t.verboser
         } else {
             self.trie.remove(topic, id) || t.verboser
         };
@@ -195,12 +197,8 @@ impl<P> Publisher<P> {
 
     /// Calls `f` for every peer with a subscription that is a prefix of
     /// `first`, once each.
-    pub(crate) fn matching<'a>(&'a self, first: &[u8], mut f: impl FnMut(RoutingId, &'a P)) {
-        self.trie.matches(first, |id| {
-            if let Some(p) = self.peers.get(&id) {
-                f(id, p);
-            }
-        });
+    pub(crate) fn matching<'a>(&'a self, first: &[u8], f: impl FnMut(RoutingId, &'a P)) {
+        self.trie.matches_with(first, f);
     }
 
     /// Distinct (topic, peer) subscriptions held.

@@ -206,19 +206,37 @@ impl<V: Slot> Arena<V> {
 /// the subscription table of a PUB or XPUB socket. A peer is in a prefix's
 /// set at most once, however often it subscribed (libzmq's mtrie works the
 /// same way).
+///
+/// Each entry carries a handle `H` beside the peer's key `P` (a PUB keeps
+/// the peer's outbound pipe there), so that matching hands out what a send
+/// needs with no lookup per matched peer (SPEC §6.1). `H = ()` when only
+/// the keys matter.
 #[derive(Clone, Debug)]
-pub struct SubscriptionTrie<P> {
-    arena: Arena<Vec<P>>,
+pub struct SubscriptionTrie<P, H = ()> {
+    arena: Arena<Vec<(P, H)>>,
     pairs: usize,
 }
 
-impl<P: Copy + Eq + Hash> Default for SubscriptionTrie<P> {
+impl<P: Copy + Eq + Hash, H> Default for SubscriptionTrie<P, H> {
     fn default() -> Self {
         Self::new()
     }
 }
 
 impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
+    /// Subscribes `peer` to `prefix`, as [`add_with`](Self::add_with).
+    pub fn add(&mut self, prefix: &[u8], peer: P) -> bool {
+        self.add_with(prefix, peer, ())
+    }
+
+    /// Calls `f` once for each peer subscribed to a prefix of `data`, as
+    /// [`matches_with`](Self::matches_with).
+    pub fn matches(&self, data: &[u8], mut f: impl FnMut(P)) {
+        self.matches_with(data, |p, _| f(p))
+    }
+}
+
+impl<P: Copy + Eq + Hash, H> SubscriptionTrie<P, H> {
     /// An empty trie.
     pub fn new() -> Self {
         SubscriptionTrie {
@@ -227,17 +245,18 @@ impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
         }
     }
 
-    /// Subscribes `peer` to `prefix`. Returns true if no peer had the
-    /// prefix before (the subscription is new to the socket). A repeated
-    /// subscription of the same peer changes nothing and returns false.
-    pub fn add(&mut self, prefix: &[u8], peer: P) -> bool {
+    /// Subscribes `peer` (with its `handle`) to `prefix`. Returns true if
+    /// no peer had the prefix before (the subscription is new to the
+    /// socket). A repeated subscription of the same peer changes nothing
+    /// (the handle first given stays) and returns false.
+    pub fn add_with(&mut self, prefix: &[u8], peer: P, handle: H) -> bool {
         let n = self.arena.find_or_create(prefix);
         let peers = &mut self.arena.node_mut(n).value;
-        if peers.contains(&peer) {
+        if peers.iter().any(|(p, _)| *p == peer) {
             return false;
         }
         let new = peers.is_empty();
-        peers.push(peer);
+        peers.push((peer, handle));
         self.pairs += 1;
         new
     }
@@ -250,7 +269,7 @@ impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
             return false;
         };
         let peers = &mut self.arena.node_mut(n).value;
-        let Some(i) = peers.iter().position(|&p| p == peer) else {
+        let Some(i) = peers.iter().position(|(p, _)| *p == peer) else {
             return false;
         };
         peers.swap_remove(i);
@@ -272,7 +291,7 @@ impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
         let hits: Vec<u32> = self.arena.occupied().collect();
         for n in hits {
             let peers = &mut self.arena.node_mut(n).value;
-            if let Some(i) = peers.iter().position(|&p| p == peer) {
+            if let Some(i) = peers.iter().position(|(p, _)| *p == peer) {
                 peers.swap_remove(i);
                 self.pairs -= 1;
                 let last = peers.is_empty();
@@ -288,12 +307,12 @@ impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
         }
     }
 
-    /// Calls `f` once for each peer subscribed to a prefix of `data`
-    /// (a peer with several matching prefixes is visited once).
-    pub fn matches(&self, data: &[u8], mut f: impl FnMut(P)) {
+    /// Calls `f(peer, handle)` once for each peer subscribed to a prefix
+    /// of `data` (a peer with several matching prefixes is visited once).
+    pub fn matches_with<'a>(&'a self, data: &[u8], mut f: impl FnMut(P, &'a H)) {
         // First pass: which nodes match? Usually at most one, and then no
         // de-duplication is needed.
-        let mut first: Option<&Vec<P>> = None;
+        let mut first: Option<&Vec<(P, H)>> = None;
         let mut several = false;
         self.arena.walk(data, |v| {
             if first.is_none() {
@@ -304,13 +323,13 @@ impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
         });
         match (first, several) {
             (None, _) => {}
-            (Some(peers), false) => peers.iter().for_each(|&p| f(p)),
+            (Some(peers), false) => peers.iter().for_each(|(p, h)| f(*p, h)),
             (Some(_), true) => {
                 let mut seen = HashSet::new();
                 self.arena.walk(data, |v| {
-                    for &p in v {
-                        if seen.insert(p) {
-                            f(p);
+                    for (p, h) in v {
+                        if seen.insert(*p) {
+                            f(*p, h);
                         }
                     }
                 });
@@ -322,7 +341,7 @@ impl<P: Copy + Eq + Hash> SubscriptionTrie<P> {
     pub fn contains(&self, prefix: &[u8], peer: P) -> bool {
         self.arena
             .find(prefix)
-            .is_some_and(|n| self.arena.node(n).value.contains(&peer))
+            .is_some_and(|n| self.arena.node(n).value.iter().any(|(p, _)| *p == peer))
     }
 
     /// Number of (prefix, peer) subscriptions.

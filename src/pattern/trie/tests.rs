@@ -13,6 +13,27 @@ fn trie_has_each_peer_once_per_prefix_and_matches_it_once() {
 }
 
 #[test]
+fn matching_hands_out_each_peers_handle_once() {
+    let mut t: SubscriptionTrie<u8, &str> = SubscriptionTrie::new();
+    assert!(t.add_with(b"a", 1, "one"));
+    assert!(t.add_with(b"ab", 1, "one"));
+    assert!(t.add_with(b"b", 2, "two"));
+    assert!(
+        !t.add_with(b"a", 1, "other"),
+        "a repeat keeps the first handle"
+    );
+    let mut hit = Vec::new();
+    t.matches_with(b"abc", |p, h| hit.push((p, *h)));
+    assert_eq!(hit, [(1, "one")], "peer 1 once, with its handle");
+    t.remove_peer(1, |_, _| {});
+    hit.clear();
+    t.matches_with(b"abc", |p, h| hit.push((p, *h)));
+    assert!(hit.is_empty(), "a departed peer's handle is gone: {hit:?}");
+    t.matches_with(b"b", |p, h| hit.push((p, *h)));
+    assert_eq!(hit, [(2, "two")]);
+}
+
+#[test]
 fn counts_need_as_many_cancels_as_subscriptions() {
     let mut s = SubscriptionCounts::new();
     assert_eq!(s.add(b"a"), 1);
