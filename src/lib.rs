@@ -37,6 +37,7 @@ mod options;
 mod pattern;
 mod routing_id;
 mod socket;
+pub mod z85;
 mod zmtp;
 
 pub use api::proxy::{

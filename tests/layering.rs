@@ -2,7 +2,7 @@
 //! `crate::` paths:
 //!
 //! * layer order, bottom up: the foundation types (`message`, `error`,
-//!   `options`, `routing_id`), `zmtp`, `pattern`, `driver`, `socket`,
+//!   `options`, `routing_id`, `z85`), `zmtp`, `pattern`, `driver`, `socket`,
 //!   `api`; a module may use its own layer and those below, never one
 //!   above;
 //! * no circle of imports among the files and subfolders of any folder;
@@ -17,7 +17,10 @@ use std::path::Path;
 
 /// Layers by top-level module, bottom up.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundation", &["message", "error", "options", "routing_id"]),
+    (
+        "foundation",
+        &["message", "error", "options", "routing_id", "z85"],
+    ),
     ("zmtp", &["zmtp"]),
     ("pattern", &["pattern"]),
     ("driver", &["driver"]),
