@@ -107,6 +107,8 @@ fuzz_target!(|data: &[u8]| {
         socket_type,
         identity,
         as_server: input.mode & 0x20 != 0,
+        security: Default::default(),
+        peer_address: Default::default(),
     };
     let mut stream = Vec::new();
     if input.mode & 0x80 != 0 {

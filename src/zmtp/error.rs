@@ -96,4 +96,44 @@ pub enum ProtocolError {
     /// The peer refused the connection with an ERROR command (SPEC §3.4).
     #[error("the peer refused the connection: {0}")]
     PeerError(String),
+    /// The ZAP handler did not approve the peer's credentials: status 300
+    /// (temporary failure), 400 (refused) or 500 (handler error) (SPEC §9.2).
+    #[error("authentication failed: the ZAP handler answered {status}")]
+    AuthenticationFailed {
+        /// The ZAP status code.
+        status: u16,
+    },
+    /// The ZAP handler's reply is malformed (SPEC §9.2).
+    #[error("invalid ZAP reply: {0}")]
+    ZapReply(ZapError),
+}
+
+/// Why a ZAP reply was refused (SPEC §9.2); the handshake it answers
+/// fails, as in libzmq.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ZapError {
+    /// A reply has 7 frames (the delimiter, then 6).
+    #[error("a reply of {0} frames; a reply has 7")]
+    FrameCount(usize),
+    /// The first frame is not the empty delimiter.
+    #[error("no empty delimiter frame")]
+    Delimiter,
+    /// The version frame is not `1.0`.
+    #[error("version {0:?}, not 1.0")]
+    Version(bytes::Bytes),
+    /// The request id does not echo the request's.
+    #[error("a reply to request {got:?}, not to {expected:?}")]
+    RequestId {
+        /// The id of the request made.
+        expected: bytes::Bytes,
+        /// The id the reply carries.
+        got: bytes::Bytes,
+    },
+    /// The status code is not 200, 300, 400 or 500.
+    #[error("status code {0:?}, not 200, 300, 400 or 500")]
+    Status(bytes::Bytes),
+    /// The metadata frame is not a ZMTP property list.
+    #[error("malformed metadata: {0}")]
+    Metadata(String),
 }

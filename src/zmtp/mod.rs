@@ -11,7 +11,8 @@
 //! * [`Greeting`]: the fixed 64-byte greeting (SPEC §3.1), naming a
 //!   [`Mechanism`].
 //! * [`Handshake`]: the greeting exchange, the security mechanism
-//!   (`security`: NULL) and the peer's socket type (SPEC §3.2).
+//!   (`security`: NULL, PLAIN, the ZAP verdict) and the peer's socket type
+//!   (SPEC §3.2, §9).
 //! * `transform`: what the mechanism does to frames after the handshake.
 //! * [`FrameDecoder`], [`encode_frame`], [`encode_message`]: framing (SPEC §3.3).
 //! * [`Command`]: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL (SPEC §3.4).

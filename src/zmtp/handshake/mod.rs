@@ -1,14 +1,16 @@
-//! The greeting exchange, the security mechanism's handshake (NULL so far) and
-//! the check of the peer's socket type (SPEC §3.1, §3.2).
+//! The greeting exchange, the security mechanism's handshake (NULL, PLAIN;
+//! with the ZAP handler's verdict where the mechanism asks for one) and the
+//! check of the peer's socket type (SPEC §3.1, §3.2, §9).
 
 use bytes::{Bytes, BytesMut};
 
 use super::command::Command;
-use super::error::ProtocolError;
+use super::error::{ProtocolError, ZapError};
 use super::frame::FrameDecoder;
 use super::greeting::Greeting;
 use super::metadata::{Metadata, IDENTITY, SOCKET_TYPE};
-use super::security::{null::Null, SecurityMechanism, Step};
+use super::security::zap::{ZapReply, ZapRequest, ZapStatus};
+use super::security::{Security, SecurityMechanism, Step};
 use super::socket_type::SocketType;
 use super::transform::Transform;
 
@@ -34,9 +36,22 @@ pub struct HandshakeConfig {
     pub identity: Option<Bytes>,
     /// Whether we act as server in the security handshake. The NULL
     /// mechanism has no roles, so RFC 23 requires the greeting's as-server
-    /// byte to be zero: it is sent as 0 regardless while the mechanism is NULL.
+    /// byte to be zero: the greeting carries the mechanism's own role
+    /// (`security`), whatever this says.
     pub as_server: bool,
+    /// The mechanism and our role in it (SPEC §9).
+    pub security: Security,
+    /// The peer's address, for the ZAP request (SPEC §9.2).
+    pub peer_address: Bytes,
 }
+
+/// The request id of our ZAP requests: one per handshake, so any fixed
+/// value serves (libzmq sends "1" too).
+const ZAP_REQUEST_ID: &[u8] = b"1";
+
+/// The property under which the ZAP handler's user id reaches the
+/// application (libzmq's name) (SPEC §9.2).
+pub const USER_ID: &str = "User-Id";
 
 /// What we learned about the peer once the handshake is done (SPEC §3.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +84,9 @@ enum State {
     /// The mechanism's exchange (for NULL: our READY is sent, the peer's
     /// is awaited).
     Mechanism { minor_version: u8 },
+    /// The mechanism waits for the ZAP handler's verdict
+    /// ([`Handshake::zap_reply`]); nothing from the peer is read meanwhile.
+    Authenticating { minor_version: u8 },
     /// Finished successfully.
     Done(PeerInfo),
     /// Finished with an error, reported again on every later call.
@@ -89,22 +107,91 @@ pub struct Handshake {
     mechanism: Box<dyn SecurityMechanism>,
     decoder: FrameDecoder,
     state: State,
+    /// A ZAP request made and not yet taken by the driver.
+    zap_request: Option<ZapRequest>,
+    /// The handler's approval: its user id and properties join the peer's.
+    approval: Option<ZapReply>,
 }
 
 impl Handshake {
     /// Creates the state machine and appends our greeting to `out`; the
     /// driver writes it at once (SPEC §3.1).
     pub fn new(config: HandshakeConfig, out: &mut BytesMut) -> Self {
-        // NULL is the only mechanism so far. It has no client/server
-        // roles, so its as-server byte is 0 whatever `config` says.
-        let mechanism: Box<dyn SecurityMechanism> = Box::new(Null);
+        let mechanism = config.security.mechanism();
         Greeting::ours(mechanism.name(), mechanism.as_server()).encode(out);
         Handshake {
             config,
             mechanism,
             decoder: FrameDecoder::new(Some(HANDSHAKE_MAX_FRAME)),
             state: State::Greeting,
+            zap_request: None,
+            approval: None,
         }
+    }
+
+    /// The ZAP request the mechanism asked for, once (SPEC §9.2): the
+    /// driver sends it to the handler and hands the reply to
+    /// [`zap_reply`](Self::zap_reply).
+    pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.zap_request.take()
+    }
+
+    /// Whether the handshake waits for a ZAP reply.
+    pub fn is_authenticating(&self) -> bool {
+        matches!(self.state, State::Authenticating { .. })
+    }
+
+    /// The ZAP handler's reply (SPEC §9.2). 200 lets the mechanism go on, then reads what the peer
+    /// sent meanwhile from `in_buf`; 400 and 500 queue an ERROR carrying
+    /// the status code and fail with [`ProtocolError::AuthenticationFailed`];
+    /// 300 fails the same way with no ERROR (the connection closes
+    /// silently, as in libzmq); a malformed reply fails with
+    /// [`ProtocolError::ZapReply`].
+    ///
+    /// `frames` is the reply as a DEALER receives it, delimiter first.
+    pub fn zap_reply(
+        &mut self,
+        frames: &[Bytes],
+        in_buf: &mut BytesMut,
+        out: &mut BytesMut,
+    ) -> Result<HandshakeStatus, ProtocolError> {
+        let reply = ZapReply::parse(frames, ZAP_REQUEST_ID);
+        let result = self.judge(reply, in_buf, out);
+        if let Err(e) = &result {
+            self.state = State::Failed(e.clone());
+        }
+        result
+    }
+
+    fn judge(
+        &mut self,
+        reply: Result<ZapReply, ZapError>,
+        in_buf: &mut BytesMut,
+        out: &mut BytesMut,
+    ) -> Result<HandshakeStatus, ProtocolError> {
+        let State::Authenticating { minor_version } = self.state else {
+            return Err(ProtocolError::UnexpectedCommand("ZAP reply".to_owned()));
+        };
+        let reply = reply.map_err(ProtocolError::ZapReply)?;
+        match reply.status {
+            ZapStatus::Success => {}
+            ZapStatus::TemporaryFailure => {
+                return Err(ProtocolError::AuthenticationFailed { status: 300 })
+            }
+            status @ (ZapStatus::Failure | ZapStatus::InternalError) => {
+                let code = status.code();
+                Command::Error {
+                    reason: code.to_string(),
+                }
+                .encode(out);
+                return Err(ProtocolError::AuthenticationFailed { status: code });
+            }
+        }
+        self.approval = Some(reply);
+        self.state = State::Mechanism { minor_version };
+        let step = self.mechanism.approved(out)?;
+        self.on_step(step, minor_version, out)?;
+        self.advance(in_buf, out)
     }
 
     /// The frame transform for the data phase, once the handshake is done
@@ -165,8 +252,9 @@ impl Handshake {
                     let minor_version = greeting.negotiated_minor();
                     self.state = State::Mechanism { minor_version };
                     let step = self.mechanism.start(&self.our_properties(), out)?;
-                    self.finish_if_done(step, minor_version, out)?;
+                    self.on_step(step, minor_version, out)?;
                 }
+                State::Authenticating { .. } => return Ok(HandshakeStatus::InProgress),
                 State::Mechanism { minor_version } => {
                     let minor_version = *minor_version;
                     let Some(frame) = self.decoder.decode(in_buf)? else {
@@ -178,23 +266,43 @@ impl Handshake {
                     let step = self
                         .mechanism
                         .on_command(Command::parse(frame.body)?, out)?;
-                    self.finish_if_done(step, minor_version, out)?;
+                    self.on_step(step, minor_version, out)?;
                 }
             }
         }
     }
 
-    /// Once the mechanism is done, checks the peer's properties and
-    /// records the outcome.
-    fn finish_if_done(
+    /// Acts on where the mechanism is: a ZAP request to make, or, once it
+    /// is done, the check of the peer's properties.
+    fn on_step(
         &mut self,
         step: Step,
         minor_version: u8,
         out: &mut BytesMut,
     ) -> Result<(), ProtocolError> {
-        let Step::Done(metadata) = step else {
-            return Ok(());
+        let mut metadata = match step {
+            Step::Continue => return Ok(()),
+            Step::Authenticate(credentials) => {
+                self.zap_request = Some(ZapRequest {
+                    request_id: Bytes::from_static(ZAP_REQUEST_ID),
+                    domain: self.config.security.zap_domain(),
+                    address: self.config.peer_address.clone(),
+                    identity: self.config.identity.clone().unwrap_or_default(),
+                    mechanism: self.mechanism.name(),
+                    credentials,
+                });
+                self.state = State::Authenticating { minor_version };
+                return Ok(());
+            }
+            Step::Done(metadata) => metadata,
         };
+        if let Some(approval) = &self.approval {
+            // The handler's word wins over anything the peer claimed.
+            metadata.insert(USER_ID, approval.user_id.clone());
+            for (name, value) in approval.metadata.iter() {
+                metadata.insert(name, value.clone());
+            }
+        }
         let peer = self.check_peer(&metadata).inspect_err(|_| {
             Command::Error {
                 reason: INVALID_SOCKET_TYPE.to_owned(),
@@ -238,3 +346,6 @@ impl Handshake {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod plain_tests;

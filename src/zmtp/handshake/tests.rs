@@ -10,6 +10,8 @@ fn config(socket_type: SocketType, identity: Option<&'static [u8]>) -> Handshake
         socket_type,
         identity: identity.map(Bytes::from_static),
         as_server: false,
+        security: Security::Null,
+        peer_address: Bytes::new(),
     }
 }
 
@@ -129,6 +131,8 @@ fn ready_is_sent_after_peer_greeting_and_matches_rfc() {
         socket_type: SocketType::Dealer,
         identity: Some(Bytes::new()),
         as_server: true,
+        security: Security::Null,
+        peer_address: Bytes::new(),
     };
     let mut hs = Handshake::new(cfg, &mut out);
     assert_eq!(out.len(), 64);

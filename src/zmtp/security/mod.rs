@@ -7,15 +7,19 @@
 //! ([`Transform`]): identity for NULL (and for PLAIN), a box per frame for
 //! CURVE.
 //!
-//! Only NULL exists today ([`Null`]); PLAIN and CURVE are the next
-//! implementations of [`SecurityMechanism`], and the place where a ZAP request
-//! would be made is [`SecurityMechanism::on_command`]'s answer.
+//! NULL ([`null`]) and PLAIN ([`plain`]) are implemented; CURVE is next.
+//! A server-side mechanism that needs the ZAP handler's verdict answers
+//! [`Step::Authenticate`] with the credentials; the handshake makes the
+//! request ([`zap`]), and on approval calls
+//! [`SecurityMechanism::approved`] (SPEC §9.2).
 
 pub mod null;
+pub mod plain;
+pub mod zap;
 
 use std::fmt;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use super::command::Command;
 use super::error::ProtocolError;
@@ -28,6 +32,10 @@ use super::transform::Transform;
 pub enum Step {
     /// More commands from the peer are needed.
     Continue,
+    /// A server has the client's credentials (for the ZAP request's
+    /// credential frames) and waits for the handler's verdict before it
+    /// answers (SPEC §9.2).
+    Authenticate(Vec<Bytes>),
     /// The handshake is complete: the peer's properties (its `Socket-Type`,
     /// `Identity` and any other), still to be checked against ours.
     Done(Metadata),
@@ -53,7 +61,48 @@ pub trait SecurityMechanism: Send + fmt::Debug {
     /// A command frame from the peer during the handshake.
     fn on_command(&mut self, command: Command, out: &mut BytesMut) -> Result<Step, ProtocolError>;
 
+    /// The ZAP handler approved the credentials of [`Step::Authenticate`]
+    /// (status 200): queue what follows (PLAIN: WELCOME). A mechanism that
+    /// never authenticates refuses the call.
+    fn approved(&mut self, _out: &mut BytesMut) -> Result<Step, ProtocolError> {
+        Err(ProtocolError::UnexpectedCommand("ZAP approval".to_owned()))
+    }
+
     /// Once [`Step::Done`]: the frame transform for everything after the
     /// handshake.
     fn transform(&mut self) -> Transform;
+}
+
+/// Which mechanism a connection uses, and in which role (SPEC §9).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Security {
+    /// NULL (RFC 23, SPEC §3.2).
+    #[default]
+    Null,
+    /// A PLAIN client logging in with these credentials (SPEC §9.3).
+    PlainClient(plain::PlainCredentials),
+    /// A PLAIN server, whose ZAP requests name `domain` (SPEC §9.3).
+    PlainServer {
+        /// The `zap_domain` of the server socket.
+        domain: Bytes,
+    },
+}
+
+impl Security {
+    /// A fresh state machine for one connection's handshake.
+    pub fn mechanism(&self) -> Box<dyn SecurityMechanism> {
+        match self {
+            Security::Null => Box::new(null::Null),
+            Security::PlainClient(c) => Box::new(plain::PlainClient::new(c.clone())),
+            Security::PlainServer { .. } => Box::new(plain::PlainServer::default()),
+        }
+    }
+
+    /// The ZAP domain of a server-side mechanism (empty otherwise).
+    pub fn zap_domain(&self) -> Bytes {
+        match self {
+            Security::PlainServer { domain } => domain.clone(),
+            _ => Bytes::new(),
+        }
+    }
 }

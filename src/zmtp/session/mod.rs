@@ -41,6 +41,7 @@ use super::command::Command;
 use super::error::ProtocolError;
 use super::frame::FrameDecoder;
 use super::handshake::{Handshake, HandshakeConfig, HandshakeStatus, PeerInfo};
+use super::security::Security;
 use super::socket_type::SocketType;
 use super::transform::Transform;
 use crate::message::Message;
@@ -167,6 +168,10 @@ impl Session {
             socket_type: config.socket_type,
             identity: config.identity.clone(),
             as_server: config.as_server,
+            // Sockets offer NULL only until the security options land
+            // (SPEC §9).
+            security: Security::Null,
+            peer_address: Bytes::new(),
         };
         let mut handshake = None;
         outbound.raw(|out| handshake = Some(Handshake::new(hs_config, out)));
