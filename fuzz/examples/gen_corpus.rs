@@ -8,7 +8,9 @@ use std::fs;
 use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
-use oxmq::__internal::zmtp::{encode_frame, encode_message, Command, Greeting, Mechanism, Metadata};
+use oxmq::__internal::zmtp::{
+    encode_frame, encode_message, Command, Greeting, Mechanism, Metadata,
+};
 use oxmq_fuzz::Input;
 
 fn write(target: &str, name: &str, data: &[u8]) {
@@ -259,7 +261,11 @@ fn main() {
         // The session targets start from the same peers (their mode bits
         // 0-4 pick our type the same way).
         for target in ["session_connect", "session_accept"] {
-            write(target, name, &Input::to_bytes(mode & 0x1f, 0x4105, splits, stream));
+            write(
+                target,
+                name,
+                &Input::to_bytes(mode & 0x1f, 0x4105, splits, stream),
+            );
         }
     }
     // The data phase: messages, a PING with a TTL, PONG, subscriptions
@@ -285,7 +291,11 @@ fn main() {
         ("session_connect", index("PUB") | 0x60),
         ("session_accept", index("PUB") | 0x60),
     ] {
-        write(target, "data-phase", &Input::to_bytes(mode, 0x1234, &[9, 0, 0, 40], &data_phase));
+        write(
+            target,
+            "data-phase",
+            &Input::to_bytes(mode, 0x1234, &[9, 0, 0, 40], &data_phase),
+        );
     }
     let mut multipart_to_server = peer("CLIENT");
     multipart_to_server.extend_from_slice(&msg);
@@ -297,7 +307,12 @@ fn main() {
     write(
         "session_accept",
         "slow-greeting",
-        &Input::to_bytes(index("DEALER") | 0x20, 50, &[1, 0, 0, 0, 0], &peer("ROUTER")),
+        &Input::to_bytes(
+            index("DEALER") | 0x20,
+            50,
+            &[1, 0, 0, 0, 0],
+            &peer("ROUTER"),
+        ),
     );
     // Greeting prepended by the target (mode bit 7): only the READY here.
     let mut ready_only = command(&ready(&[("Socket-Type", b"ROUTER"), ("Identity", b"")]));

@@ -71,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
             && now >= start + Duration::from_millis(handshake_ms)
             && !seen.established()
         {
-            assert!(seen.ended(), "the handshake deadline passed and nothing ended");
+            assert!(
+                seen.ended(),
+                "the handshake deadline passed and nothing ended"
+            );
         }
         if seen.established() && !seen.ended() && !heartbeats && !may_ping {
             assert_eq!(s.poll_timeout(), None, "a timer without heartbeats");

@@ -85,7 +85,9 @@ fuzz_target!(|data: &[u8]| {
         } else if i % 4 == 0 {
             offer(&mut s, Message::from(vec![i as u8; i % 9000]));
         }
-        let budget = chunk.first().map_or(usize::MAX, |&b| usize::from(b) * 64 + 1);
+        let budget = chunk
+            .first()
+            .map_or(usize::MAX, |&b| usize::from(b) * 64 + 1);
         seen.collect(&mut s, budget);
     }
     seen.collect(&mut s, usize::MAX);

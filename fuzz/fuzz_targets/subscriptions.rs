@@ -17,7 +17,9 @@ use oxmq::__internal::{SubscriptionCounts, SubscriptionTrie};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn prefix_of(raw: &[u8]) -> Vec<u8> {
-    raw.iter().map(|b| b"ab\x00\xff"[usize::from(b % 4)]).collect()
+    raw.iter()
+        .map(|b| b"ab\x00\xff"[usize::from(b % 4)])
+        .collect()
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -94,7 +96,10 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(got, want, "each subscribed peer once");
                 let any = model_counts.keys().any(|p| prefix.starts_with(p));
                 assert_eq!(counts.matches(&prefix), any);
-                assert_eq!(counts.count(&prefix), model_counts.get(&prefix).copied().unwrap_or(0));
+                assert_eq!(
+                    counts.count(&prefix),
+                    model_counts.get(&prefix).copied().unwrap_or(0)
+                );
             }
         }
         assert_eq!(trie.len(), model.len());

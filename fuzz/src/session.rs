@@ -73,6 +73,7 @@ impl Observer {
                 SessionEvent::MultipartDropped => {
                     assert!(matches!(self.ours, SocketType::Client | SocketType::Server));
                 }
+                SessionEvent::ZapRequest(_) => panic!("a NULL session asked for a ZAP verdict"),
                 SessionEvent::Closed(end) => {
                     assert!(self.end.is_none(), "closed twice");
                     assert_eq!(s.end(), Some(&end), "the event and end() disagree");
@@ -169,10 +170,23 @@ impl Observer {
         // of no frames goes as one empty frame).
         let offered: Vec<Message> = sent
             .iter()
-            .map(|m| if m.is_empty() { Message::from(Bytes::new()) } else { m.clone() })
+            .map(|m| {
+                if m.is_empty() {
+                    Message::from(Bytes::new())
+                } else {
+                    m.clone()
+                }
+            })
             .collect();
-        assert!(msgs.len() <= offered.len(), "we wrote more messages than offered");
-        assert_eq!(msgs[..], offered[..msgs.len()], "written out of order or changed");
+        assert!(
+            msgs.len() <= offered.len(),
+            "we wrote more messages than offered"
+        );
+        assert_eq!(
+            msgs[..],
+            offered[..msgs.len()],
+            "written out of order or changed"
+        );
     }
 }
 

@@ -29,11 +29,13 @@ pub(crate) use binding::Attach;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use oxmq_transports::{ReadHalf, Stream, WriteHalf};
 
 use crate::driver::core::Port;
 use crate::driver::monitor::{DisconnectReason, SocketEvent};
 use crate::driver::pipe::Hook;
+use crate::zmtp::security::Security;
 use crate::zmtp::{HeartbeatConfig, Limits, PeerInfo, Session, SessionConfig, SessionEvent};
 use binding::Binding;
 use connection::{
@@ -57,6 +59,8 @@ fn session_config(port: &dyn Port, attach: &Attach) -> SessionConfig {
         socket_type: port.kind(),
         identity: o.routing_id.clone(),
         as_server: false,
+        security: Security::Null,
+        peer_address: Bytes::new(),
         limits: Limits {
             max_frame: o.maxmsgsize,
             max_frames: o.max_frames,
@@ -87,6 +91,10 @@ async fn handshake(
                 SessionEvent::Established(info) => return Ok(info),
                 SessionEvent::Closed(end) => return Err(session_reason(&end)),
                 SessionEvent::MultipartDropped => {}
+                // Sockets speak NULL only so far (SPEC §9), so no session
+                // asks for a verdict; one that did would wait for its
+                // handshake deadline, as for a handler that never answers.
+                SessionEvent::ZapRequest(_) => {}
             }
         }
         let deadline = session.poll_timeout();

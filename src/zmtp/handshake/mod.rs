@@ -309,6 +309,7 @@ impl Handshake {
             }
             .encode(out);
         })?;
+        self.mechanism.accepted(out);
         self.state = State::Done(PeerInfo {
             socket_type: peer,
             identity: metadata.identity().cloned(),

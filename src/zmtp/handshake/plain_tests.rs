@@ -328,3 +328,30 @@ fn a_zap_reply_nobody_asked_for_is_refused() {
         Err(ProtocolError::UnexpectedCommand(_))
     ));
 }
+
+#[test]
+fn a_refused_socket_type_gets_error_instead_of_ready() {
+    let (_client, mut server, _) = to_verdict();
+    server.answer(&reply("200", "joe", Metadata::new()));
+    let welcome = commands(server.out.split());
+    assert!(
+        matches!(&welcome[..], [Command::Unknown { name, .. }] if name == "WELCOME"),
+        "{welcome:?}"
+    );
+    // A PUB cannot talk to the ROUTER server.
+    server
+        .inbox
+        .extend_from_slice(&initiate(&[("Socket-Type", "PUB")]));
+    server.status = server.hs.feed(&mut server.inbox, &mut server.out);
+    assert!(matches!(
+        server.status,
+        Err(ProtocolError::IncompatibleSocketType { .. })
+    ));
+    assert_eq!(
+        commands(server.out.split()),
+        [Command::Error {
+            reason: "Invalid socket type".into()
+        }],
+        "ERROR and no READY"
+    );
+}

@@ -4,7 +4,7 @@
 //! mechanism both sides named, until the mechanism has the peer's
 //! properties (its READY, or what CURVE and PLAIN carry instead). The
 //! mechanism then gives the frame transform of the data phase
-//! ([`Transform`]): identity for NULL (and for PLAIN), a box per frame for
+//! (`Transform`): identity for NULL (and for PLAIN), a box per frame for
 //! CURVE.
 //!
 //! NULL ([`null`]) and PLAIN ([`plain`]) are implemented; CURVE is next.
@@ -67,6 +67,11 @@ pub trait SecurityMechanism: Send + fmt::Debug {
     fn approved(&mut self, _out: &mut BytesMut) -> Result<Step, ProtocolError> {
         Err(ProtocolError::UnexpectedCommand("ZAP approval".to_owned()))
     }
+
+    /// The peer's properties of [`Step::Done`] passed the handshake's
+    /// checks (its socket type): queue what completes our side (a PLAIN
+    /// server's READY). Nothing for most mechanisms.
+    fn accepted(&mut self, _out: &mut BytesMut) {}
 
     /// Once [`Step::Done`]: the frame transform for everything after the
     /// handshake.

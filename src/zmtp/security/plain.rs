@@ -7,7 +7,7 @@
 //!                             (ZAP request; 200 from the handler)
 //!                           ← WELCOME
 //! INITIATE(properties)      →
-//!                           ← READY(properties)
+//!                           ← READY(properties), once they pass
 //! ```
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -218,7 +218,7 @@ impl SecurityMechanism for PlainServer {
         Ok(Step::Continue)
     }
 
-    fn on_command(&mut self, command: Command, out: &mut BytesMut) -> Result<Step, ProtocolError> {
+    fn on_command(&mut self, command: Command, _out: &mut BytesMut) -> Result<Step, ProtocolError> {
         match (self.state, command) {
             (ServerState::Hello, Command::Unknown { name, data }) if name == HELLO => {
                 let credentials = parse_hello(&data)?;
@@ -227,7 +227,6 @@ impl SecurityMechanism for PlainServer {
             }
             (ServerState::Initiate, Command::Unknown { name, data }) if name == INITIATE => {
                 let metadata = Metadata::decode(&data)?;
-                Command::Ready(self.ours.clone()).encode(out);
                 self.state = ServerState::Done;
                 Ok(Step::Done(metadata))
             }
@@ -246,6 +245,12 @@ impl SecurityMechanism for PlainServer {
         .encode(out);
         self.state = ServerState::Initiate;
         Ok(Step::Continue)
+    }
+
+    /// READY goes out once the client's properties are accepted, so a
+    /// refused socket type gets ERROR instead.
+    fn accepted(&mut self, out: &mut BytesMut) {
+        Command::Ready(self.ours.clone()).encode(out);
     }
 
     fn transform(&mut self) -> Transform {

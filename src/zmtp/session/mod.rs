@@ -41,6 +41,7 @@ use super::command::Command;
 use super::error::ProtocolError;
 use super::frame::FrameDecoder;
 use super::handshake::{Handshake, HandshakeConfig, HandshakeStatus, PeerInfo};
+use super::security::zap::ZapRequest;
 use super::security::Security;
 use super::socket_type::SocketType;
 use super::transform::Transform;
@@ -59,6 +60,10 @@ pub struct SessionConfig {
     pub identity: Option<Bytes>,
     /// Whether we are the server of the security handshake.
     pub as_server: bool,
+    /// The security mechanism and our role in it (SPEC §9).
+    pub security: Security,
+    /// The peer's address, for ZAP requests (SPEC §9.2).
+    pub peer_address: Bytes,
     /// The receive limits.
     pub limits: Limits,
     /// `handshake_ivl`: the time allowed for the handshake; `None`: no
@@ -79,6 +84,8 @@ impl SessionConfig {
             socket_type,
             identity: None,
             as_server: false,
+            security: Security::Null,
+            peer_address: Bytes::new(),
             limits: Limits::default(),
             handshake_timeout: None,
             heartbeat: HeartbeatConfig::default(),
@@ -110,6 +117,11 @@ pub enum SessionEvent {
     /// A multipart message arrived at a CLIENT or SERVER and was discarded
     /// whole (RFC 41, SPEC §5.3).
     MultipartDropped,
+    /// The handshake waits for the ZAP handler's verdict on this request
+    /// (SPEC §9.2): the driver sends it and hands the reply to
+    /// [`Session::handle_zap_reply`]. Nothing from the peer is decoded
+    /// until then; the handshake deadline still runs.
+    ZapRequest(ZapRequest),
     /// The session is over (see [`Session::end`]). What is still queued
     /// for writing (an ERROR command, say) may be written before the
     /// connection is closed.
@@ -168,10 +180,8 @@ impl Session {
             socket_type: config.socket_type,
             identity: config.identity.clone(),
             as_server: config.as_server,
-            // Sockets offer NULL only until the security options land
-            // (SPEC §9).
-            security: Security::Null,
-            peer_address: Bytes::new(),
+            security: config.security.clone(),
+            peer_address: config.peer_address.clone(),
         };
         let mut handshake = None;
         outbound.raw(|out| handshake = Some(Handshake::new(hs_config, out)));
@@ -251,6 +261,25 @@ impl Session {
                 };
                 self.outbound.command(&ping, &mut self.transform);
             }
+        }
+    }
+
+    /// The ZAP handler's reply to the [`SessionEvent::ZapRequest`], as a
+    /// DEALER receives it (delimiter first) (SPEC §9.2). What the peer sent
+    /// meanwhile is decoded now. Ignored unless a verdict is awaited.
+    pub fn handle_zap_reply(&mut self, now: Instant, frames: &[Bytes]) {
+        let Phase::Handshake(hs) = &mut self.phase else {
+            return;
+        };
+        if self.end.is_some() || !hs.is_authenticating() {
+            return;
+        }
+        let mut status = None;
+        let inbuf = &mut self.inbuf;
+        self.outbound
+            .raw(|out| status = Some(hs.zap_reply(frames, inbuf, out)));
+        if self.after_handshake_step(status, now) {
+            self.decode_established();
         }
     }
 
@@ -376,15 +405,46 @@ impl Session {
             let mut status = None;
             let inbuf = &mut self.inbuf;
             self.outbound.raw(|out| status = Some(hs.feed(inbuf, out)));
-            match status {
-                Some(Ok(HandshakeStatus::Done(info))) => {
-                    self.transform = hs.transform();
-                    self.established(info, now);
-                }
-                Some(Err(e)) => return self.fail(SessionEnd::Protocol(e)),
-                _ => return,
+            if !self.after_handshake_step(status, now) {
+                return;
             }
         }
+        self.decode_established();
+    }
+
+    /// Acts on a handshake step's outcome: the ZAP request it made, the
+    /// end of the handshake (then decodes what followed it), or its
+    /// failure. True once established.
+    fn after_handshake_step(
+        &mut self,
+        status: Option<Result<HandshakeStatus, ProtocolError>>,
+        now: Instant,
+    ) -> bool {
+        let Phase::Handshake(hs) = &mut self.phase else {
+            return true;
+        };
+        match status {
+            Some(Ok(HandshakeStatus::Done(info))) => {
+                self.transform = hs.transform();
+                self.established(info, now);
+                true
+            }
+            Some(Err(e)) => {
+                self.fail(SessionEnd::Protocol(e));
+                false
+            }
+            _ => {
+                if let Some(request) = hs.take_zap_request() {
+                    self.events.push_back(SessionEvent::ZapRequest(request));
+                }
+                false
+            }
+        }
+    }
+
+    /// Decodes the frames of an established session from the receive
+    /// buffer.
+    fn decode_established(&mut self) {
         while self.end.is_none() {
             let frame = match self.decoder.decode(&mut self.inbuf) {
                 Ok(Some(f)) => f,

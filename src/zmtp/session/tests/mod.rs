@@ -171,5 +171,6 @@ mod handshake;
 mod heartbeats;
 mod limits;
 mod no_panic;
+mod security;
 mod single_frame;
 mod unsent;
