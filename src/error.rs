@@ -66,6 +66,15 @@ pub enum Error {
     /// The socket has been closed.
     #[error("the socket is closed")]
     Closed,
+    /// An option's value cannot be used (a PLAIN user name of more than
+    /// 255 bytes, say): `bind` and `connect` refuse it (SPEC §7, §8).
+    #[error("invalid option {option}: {reason}")]
+    InvalidOption {
+        /// The option's name in `SocketOptions`.
+        option: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
 }
 
 /// Shorthand for `Result<T, oxmq::Error>`.

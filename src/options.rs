@@ -1,7 +1,35 @@
 //! Socket options and their defaults (SPEC §7).
 
 use bytes::Bytes;
+use std::fmt;
 use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Bytes that `Debug` does not show: a password (SPEC §9.3).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(Bytes);
+
+impl Secret {
+    /// Wraps `bytes`.
+    pub fn new(bytes: impl Into<Bytes>) -> Secret {
+        Secret(bytes.into())
+    }
+
+    /// The bytes themselves.
+    pub fn expose(&self) -> &Bytes {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({} bytes)", self.0.len())
+    }
+}
+
+/// Longest PLAIN user name or password: one length byte (RFC 24).
+const MAX_PLAIN: usize = 255;
 
 /// Options fixed when a socket is created (SPEC §7). Every option is a
 /// public field, read as `options.sndhwm`; build with
@@ -95,6 +123,14 @@ pub struct SocketOptions {
     /// in tenths of a second, at most 6553.5 s). `None` (default): none
     /// (SPEC §6.8).
     pub heartbeat_ttl: Option<Duration>,
+    /// PLAIN client (ZMQ_PLAIN_USERNAME): the user name to log in with,
+    /// at most 255 bytes. Setting it or `plain_password` makes the
+    /// socket's tcp and ipc connections PLAIN clients. Default none: NULL
+    /// (SPEC §9.3).
+    pub plain_username: Option<Bytes>,
+    /// PLAIN client (ZMQ_PLAIN_PASSWORD): the password, at most 255 bytes;
+    /// not shown by `Debug`. Default none (SPEC §9.3).
+    pub plain_password: Option<Secret>,
 }
 
 impl Default for SocketOptions {
@@ -121,6 +157,8 @@ impl Default for SocketOptions {
             rcvhwm_bytes: 0,
             heartbeat_timeout: None,
             heartbeat_ttl: None,
+            plain_username: None,
+            plain_password: None,
         }
     }
 }
@@ -250,5 +288,46 @@ impl SocketOptions {
     pub fn heartbeat_ttl(mut self, t: Option<Duration>) -> Self {
         self.heartbeat_ttl = t;
         self
+    }
+
+    /// Sets [`plain_username`](Self::plain_username).
+    pub fn plain_username(mut self, username: impl Into<Bytes>) -> Self {
+        self.plain_username = Some(username.into());
+        self
+    }
+
+    /// Sets [`plain_password`](Self::plain_password).
+    pub fn plain_password(mut self, password: impl Into<Bytes>) -> Self {
+        self.plain_password = Some(Secret::new(password));
+        self
+    }
+
+    /// Whether the options can be used: checked by `bind` and `connect`,
+    /// which fail with [`Error::InvalidOption`] otherwise (SPEC §7, §8).
+    pub(crate) fn check(&self) -> Result<()> {
+        let too_long = |option: &'static str, len: usize| {
+            (len > MAX_PLAIN).then(|| Error::InvalidOption {
+                option,
+                reason: format!("{len} bytes, more than {MAX_PLAIN}"),
+            })
+        };
+        let user = self.plain_username.as_ref().map_or(0, Bytes::len);
+        let password = self.plain_password.as_ref().map_or(0, |p| p.0.len());
+        match too_long("plain_username", user).or_else(|| too_long("plain_password", password)) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The PLAIN client's user name and password, if either is set
+    /// (SPEC §9.3).
+    pub(crate) fn plain_client(&self) -> Option<(Bytes, Bytes)> {
+        if self.plain_username.is_none() && self.plain_password.is_none() {
+            return None;
+        }
+        Some((
+            self.plain_username.clone().unwrap_or_default(),
+            self.plain_password.clone().unwrap_or_default().0,
+        ))
     }
 }

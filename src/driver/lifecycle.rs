@@ -80,6 +80,7 @@ impl SocketBase {
         if core.is_closed() {
             return Err(Error::Closed);
         }
+        core.options.check()?;
         let ep: Endpoint = endpoint.parse()?;
         let bound = self.bind_endpoint(endpoint, &ep);
         if let Err(Error::Bind { source, .. }) = &bound {
@@ -152,6 +153,7 @@ impl SocketBase {
         if core.is_closed() {
             return Err(Error::Closed);
         }
+        core.options.check()?;
         let ep: Endpoint = endpoint.parse()?;
         let out = Pipe::new(core.options.sndhwm);
         let inp = Pipe::new(core.options.rcvhwm);

@@ -35,6 +35,8 @@ use oxmq_transports::{ReadHalf, Stream, WriteHalf};
 use crate::driver::core::Port;
 use crate::driver::monitor::{DisconnectReason, SocketEvent};
 use crate::driver::pipe::Hook;
+use crate::options::SocketOptions;
+use crate::zmtp::security::plain::PlainCredentials;
 use crate::zmtp::security::Security;
 use crate::zmtp::{HeartbeatConfig, Limits, PeerInfo, Session, SessionConfig, SessionEvent};
 use binding::Binding;
@@ -59,7 +61,7 @@ fn session_config(port: &dyn Port, attach: &Attach) -> SessionConfig {
         socket_type: port.kind(),
         identity: o.routing_id.clone(),
         as_server: false,
-        security: Security::Null,
+        security: security(o),
         peer_address: Bytes::new(),
         limits: Limits {
             max_frame: o.maxmsgsize,
@@ -74,6 +76,15 @@ fn session_config(port: &dyn Port, attach: &Attach) -> SessionConfig {
         },
         keep_unsent: matches!(attach, Attach::Persistent { .. }),
     }
+}
+
+/// The mechanism the options choose (SPEC §9): PLAIN client or NULL.
+fn security(o: &SocketOptions) -> Security {
+    // `bind` and `connect` refused credentials of more than 255 bytes
+    // (`SocketOptions::check`), so `new` takes these.
+    o.plain_client()
+        .and_then(|(user, password)| PlainCredentials::new(user, password))
+        .map_or(Security::Null, Security::PlainClient)
 }
 
 /// Drives the session through the handshake: writes what it queues,
