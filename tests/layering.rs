@@ -2,7 +2,7 @@
 //! `crate::` paths:
 //!
 //! * layer order, bottom up: the foundation types (`message`, `error`,
-//!   `options`, `routing_id`, `z85`), `zmtp`, `pattern`, `driver`, `socket`,
+//!   `options`, `routing_id`, `z85`, `curve`), `zmtp`, `pattern`, `driver`, `socket`,
 //!   `api`; a module may use its own layer and those below, never one
 //!   above;
 //! * no circle of imports among the files and subfolders of any folder;
@@ -19,7 +19,7 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
-        &["message", "error", "options", "routing_id", "z85"],
+        &["message", "error", "options", "routing_id", "z85", "curve"],
     ),
     ("zmtp", &["zmtp"]),
     ("pattern", &["pattern"]),
