@@ -12,7 +12,9 @@
 //! thread's name until they name themselves after their test, and every
 //! test here has `::` in its name. The test holding the lock renames its
 //! own thread, so a thread a case leaves behind (which would inherit that
-//! name) is counted. Tasks: a socket's monitor ends only once its close
+//! name) is counted. Threads are compared by id: only one started during
+//! a case and still alive after it fails the case (a harness thread may
+//! carry a name from an earlier turn). Tasks: a socket's monitor ends only once its close
 //! has stopped every task of the socket (SPEC §6.5, §6.6), so each case
 //! also waits for its sockets' monitors to end. There is no event for
 //! "descriptor released": the counts are polled every 10 ms up to a
@@ -24,6 +26,7 @@ use oxmq::{
     Client, Dealer, Message, Monitor, Pair, Pub, Pull, Push, Rep, Req, Router, Server,
     SocketOptions, Sub,
 };
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -42,23 +45,31 @@ fn comm(task: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The process's threads, less the test harness's (see the file comment).
-fn threads() -> usize {
+/// The process's threads, by id, less the test harness's (see the file
+/// comment).
+fn threads() -> BTreeSet<String> {
     let main = comm(Path::new("/proc/self"));
+    // The calling thread (the one holding the turn) is not a leftover.
+    let me = std::fs::read_link("/proc/thread-self")
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
     std::fs::read_dir("/proc/self/task")
         .expect("/proc/self/task")
         .filter_map(|e| e.ok())
         .filter(|e| {
             let name = comm(&e.path());
-            name != main && !name.contains("::")
+            let id = e.file_name().to_string_lossy().into_owned();
+            name != main && !name.contains("::") && Some(id) != me
         })
-        .count()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Counts {
     fds: usize,
-    threads: usize,
+    /// Thread ids.
+    threads: BTreeSet<String>,
 }
 
 fn counts() -> Counts {
@@ -68,13 +79,23 @@ fn counts() -> Counts {
     }
 }
 
+/// The names of these threads of the process.
+fn thread_names(ids: &BTreeSet<String>) -> Vec<String> {
+    ids.iter()
+        .map(|id| comm(&Path::new("/proc/self/task").join(id)))
+        .collect()
+}
+
 /// Polls (every 10 ms, up to 10 s) until the counts are back at or below
 /// `base`; fails naming the case otherwise.
 fn assert_back_to(base: Counts, case: &str) {
     let deadline = Instant::now() + GUARD;
     loop {
         let now = counts();
-        if now.fds <= base.fds && now.threads <= base.threads {
+        // Threads are compared by id: one that was there at the start
+        // (whatever it is called by now) is not the case's.
+        let started: BTreeSet<String> = now.threads.difference(&base.threads).cloned().collect();
+        if now.fds <= base.fds && started.is_empty() {
             return;
         }
         if Instant::now() > deadline {
@@ -87,7 +108,11 @@ fn assert_back_to(base: Counts, case: &str) {
                 })
                 .unwrap_or_default();
             panic!(
-                "{case}: counts did not return to {base:?} within {GUARD:?}: now {now:?}; open: {listing:?}"
+                "{case}: counts did not return within {GUARD:?}: descriptors {} then {}, open: \
+                 {listing:?}; threads started and still alive: {:?}",
+                base.fds,
+                now.fds,
+                thread_names(&started)
             );
         }
         std::thread::sleep(Duration::from_millis(10));
