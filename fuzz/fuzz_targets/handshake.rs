@@ -2,7 +2,7 @@
 //! chunks.
 //!
 //! Input: see `oxmq_fuzz::Input`. `mode` bits 0-4 pick our socket type
-//! (modulo the 19 types), bit 5 sets `as_server`, bit 6 gives us an identity
+//! (modulo the 19 types), bit 5 is unused (the greeting's role is the mechanism's), bit 6 gives us an identity
 //! of `param & 0xff` bytes (each `param >> 8`), bit 7 prepends a valid
 //! ZMTP 3.1 NULL greeting to the peer's stream so the fuzzer can concentrate
 //! on the READY phase.
@@ -106,7 +106,6 @@ fuzz_target!(|data: &[u8]| {
     let config = HandshakeConfig {
         socket_type,
         identity,
-        as_server: input.mode & 0x20 != 0,
         security: Default::default(),
         peer_address: Default::default(),
     };

@@ -66,7 +66,6 @@ fuzz_target!(|data: &[u8]| {
     let config = HandshakeConfig {
         socket_type: SocketType::Dealer,
         identity: None,
-        as_server: server,
         security,
         peer_address: Bytes::from_static(b"127.0.0.1"),
     };

@@ -31,7 +31,6 @@ fuzz_target!(|data: &[u8]| {
     let input = Input::parse(data);
     let ours = SocketType::ALL[usize::from(input.mode & 0x1f) % SocketType::ALL.len()];
     let mut config = SessionConfig::new(ours);
-    config.as_server = true;
     let handshake_ms = u64::from(input.param & 0xff);
     if input.mode & 0x20 != 0 {
         config.handshake_timeout = Some(Duration::from_millis(handshake_ms));

@@ -60,7 +60,6 @@ fn session_config(port: &dyn Port, attach: &Attach) -> SessionConfig {
     SessionConfig {
         socket_type: port.kind(),
         identity: o.routing_id.clone(),
-        as_server: false,
         security: security(o),
         peer_address: Bytes::new(),
         limits: Limits {

@@ -34,12 +34,9 @@ pub struct HandshakeConfig {
     pub socket_type: SocketType,
     /// Our identity, sent as `Identity` whenever `Some` (even if empty).
     pub identity: Option<Bytes>,
-    /// Whether we act as server in the security handshake. The NULL
-    /// mechanism has no roles, so RFC 23 requires the greeting's as-server
-    /// byte to be zero: the greeting carries the mechanism's own role
-    /// (`security`), whatever this says.
-    pub as_server: bool,
-    /// The mechanism and our role in it (SPEC §9).
+    /// The mechanism and our role in it, which the greeting's as-server
+    /// byte carries (always 0 for NULL, which has no roles: RFC 23)
+    /// (SPEC §3.1, §9).
     pub security: Security,
     /// The peer's address, for the ZAP request (SPEC §9.2).
     pub peer_address: Bytes,
@@ -173,18 +170,18 @@ impl Handshake {
             return Err(ProtocolError::UnexpectedCommand("ZAP reply".to_owned()));
         };
         let reply = reply.map_err(ProtocolError::ZapReply)?;
+        let status = reply.status.code();
         match reply.status {
             ZapStatus::Success => {}
             ZapStatus::TemporaryFailure => {
-                return Err(ProtocolError::AuthenticationFailed { status: 300 })
+                return Err(ProtocolError::AuthenticationFailed { status })
             }
-            status @ (ZapStatus::Failure | ZapStatus::InternalError) => {
-                let code = status.code();
+            ZapStatus::Failure | ZapStatus::InternalError => {
                 Command::Error {
-                    reason: code.to_string(),
+                    reason: status.to_string(),
                 }
                 .encode(out);
-                return Err(ProtocolError::AuthenticationFailed { status: code });
+                return Err(ProtocolError::AuthenticationFailed { status });
             }
         }
         self.approval = Some(reply);

@@ -11,7 +11,6 @@ fn client_cfg(user: &str, password: &str) -> HandshakeConfig {
     HandshakeConfig {
         socket_type: SocketType::Dealer,
         identity: None,
-        as_server: false,
         security: Security::PlainClient(
             PlainCredentials::new(user.to_owned(), password.to_owned()).unwrap(),
         ),
@@ -23,7 +22,6 @@ fn server_cfg() -> HandshakeConfig {
     HandshakeConfig {
         socket_type: SocketType::Router,
         identity: Some(Bytes::from_static(b"srv")),
-        as_server: true,
         security: Security::PlainServer {
             domain: Bytes::from_static(b"global"),
         },

@@ -9,7 +9,6 @@ fn config(socket_type: SocketType, identity: Option<&'static [u8]>) -> Handshake
     HandshakeConfig {
         socket_type,
         identity: identity.map(Bytes::from_static),
-        as_server: false,
         security: Security::Null,
         peer_address: Bytes::new(),
     }
@@ -130,7 +129,6 @@ fn ready_is_sent_after_peer_greeting_and_matches_rfc() {
     let cfg = HandshakeConfig {
         socket_type: SocketType::Dealer,
         identity: Some(Bytes::new()),
-        as_server: true,
         security: Security::Null,
         peer_address: Bytes::new(),
     };

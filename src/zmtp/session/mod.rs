@@ -58,8 +58,6 @@ pub struct SessionConfig {
     pub socket_type: SocketType,
     /// Our `Identity` property (the `routing_id` option).
     pub identity: Option<Bytes>,
-    /// Whether we are the server of the security handshake.
-    pub as_server: bool,
     /// The security mechanism and our role in it (SPEC §9).
     pub security: Security,
     /// The peer's address, for ZAP requests (SPEC §9.2).
@@ -83,7 +81,6 @@ impl SessionConfig {
         SessionConfig {
             socket_type,
             identity: None,
-            as_server: false,
             security: Security::Null,
             peer_address: Bytes::new(),
             limits: Limits::default(),
@@ -179,7 +176,6 @@ impl Session {
         let hs_config = HandshakeConfig {
             socket_type: config.socket_type,
             identity: config.identity.clone(),
-            as_server: config.as_server,
             security: config.security.clone(),
             peer_address: config.peer_address.clone(),
         };
