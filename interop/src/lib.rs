@@ -72,6 +72,26 @@ pub mod opt {
     pub const HEARTBEAT_TTL: i32 = 76;
     /// `ZMQ_HEARTBEAT_TIMEOUT` (int, milliseconds).
     pub const HEARTBEAT_TIMEOUT: i32 = 77;
+    /// `ZMQ_MECHANISM` (int, read-only: 0 NULL, 1 PLAIN, 2 CURVE).
+    pub const MECHANISM: i32 = 43;
+    /// `ZMQ_PLAIN_SERVER` (int, 0/1).
+    pub const PLAIN_SERVER: i32 = 44;
+    /// `ZMQ_PLAIN_USERNAME` (string).
+    pub const PLAIN_USERNAME: i32 = 45;
+    /// `ZMQ_PLAIN_PASSWORD` (string).
+    pub const PLAIN_PASSWORD: i32 = 46;
+    /// `ZMQ_CURVE_SERVER` (int, 0/1).
+    pub const CURVE_SERVER: i32 = 47;
+    /// `ZMQ_CURVE_PUBLICKEY` (32 bytes or 40 Z85 characters).
+    pub const CURVE_PUBLICKEY: i32 = 48;
+    /// `ZMQ_CURVE_SECRETKEY` (32 bytes or 40 Z85 characters).
+    pub const CURVE_SECRETKEY: i32 = 49;
+    /// `ZMQ_CURVE_SERVERKEY` (32 bytes or 40 Z85 characters).
+    pub const CURVE_SERVERKEY: i32 = 50;
+    /// `ZMQ_ZAP_DOMAIN` (string).
+    pub const ZAP_DOMAIN: i32 = 55;
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN` (int, 0/1; draft).
+    pub const ZAP_ENFORCE_DOMAIN: i32 = 93;
 }
 
 /// `EINVAL`: 22 on Linux, the BSDs, macOS and the Windows CRT alike.
@@ -165,8 +185,30 @@ pub fn version() -> (i32, i32, i32) {
     (major, minor, patch)
 }
 
+/// Whether the build found libsodium and built libzmq with CURVE
+/// (`build.rs`).
+pub const BUILT_WITH_LIBSODIUM: bool = matches!(env!("OXMQ_INTEROP_LIBSODIUM").as_bytes(), b"1");
+
+/// Whether CURVE interop tests may run: libzmq has CURVE. Without it they
+/// skip with a message, unless `OXMQ_REQUIRE_CURVE=1` (set by `.ci/run`,
+/// which installs libsodium) makes the absence a failure.
+pub fn curve_available() -> bool {
+    if BUILT_WITH_LIBSODIUM {
+        return true;
+    }
+    assert!(
+        std::env::var_os("OXMQ_REQUIRE_CURVE").is_none_or(|v| v != "1"),
+        "OXMQ_REQUIRE_CURVE=1 but libzmq was built without libsodium (install libsodium-dev)"
+    );
+    eprintln!(
+        "skipped: libzmq was built without libsodium, so it has no CURVE (install libsodium-dev)"
+    );
+    false
+}
+
 /// Whether libzmq was built with `capability` (`zmq_has`): e.g. `"ipc"`,
-/// `"draft"` (true here), `"curve"` (false here: built without libsodium).
+/// `"draft"` (true here), `"curve"` (true when the build found libsodium,
+/// see `build.rs`).
 pub fn has(capability: &str) -> bool {
     let Ok(c) = CString::new(capability) else {
         return false;
