@@ -28,8 +28,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Longest PLAIN user name or password: one length byte (RFC 24).
-const MAX_PLAIN: usize = 255;
+/// Longest PLAIN user name or password (one length byte, RFC 24) and ZAP
+/// domain (as libzmq allows).
+const MAX_SHORT_OPTION: usize = 255;
 
 /// Options fixed when a socket is created (SPEC §7). Every option is a
 /// public field, read as `options.sndhwm`; build with
@@ -131,6 +132,19 @@ pub struct SocketOptions {
     /// PLAIN client (ZMQ_PLAIN_PASSWORD): the password, at most 255 bytes;
     /// not shown by `Debug`. Default none (SPEC §9.3).
     pub plain_password: Option<Secret>,
+    /// PLAIN server (ZMQ_PLAIN_SERVER): the socket's tcp and ipc
+    /// connections are PLAIN servers, which ask the ZAP handler about each
+    /// client's credentials. Wins over `plain_username`/`plain_password`.
+    /// Default false (SPEC §9.2, §9.3).
+    pub plain_server: bool,
+    /// ZAP domain (ZMQ_ZAP_DOMAIN), at most 255 bytes, sent in the socket's
+    /// ZAP requests; a non-empty one makes NULL connections ask the
+    /// handler too. Default empty (SPEC §9.2).
+    pub zap_domain: Bytes,
+    /// ZMQ_ZAP_ENFORCE_DOMAIN: with no ZAP handler bound, every handshake
+    /// that would ask one fails, not only PLAIN's. Default false
+    /// (SPEC §9.2).
+    pub zap_enforce_domain: bool,
 }
 
 impl Default for SocketOptions {
@@ -159,6 +173,9 @@ impl Default for SocketOptions {
             heartbeat_ttl: None,
             plain_username: None,
             plain_password: None,
+            plain_server: false,
+            zap_domain: Bytes::new(),
+            zap_enforce_domain: false,
         }
     }
 }
@@ -302,18 +319,39 @@ impl SocketOptions {
         self
     }
 
+    /// Sets [`plain_server`](Self::plain_server).
+    pub fn plain_server(mut self, on: bool) -> Self {
+        self.plain_server = on;
+        self
+    }
+
+    /// Sets [`zap_domain`](Self::zap_domain).
+    pub fn zap_domain(mut self, domain: impl Into<Bytes>) -> Self {
+        self.zap_domain = domain.into();
+        self
+    }
+
+    /// Sets [`zap_enforce_domain`](Self::zap_enforce_domain).
+    pub fn zap_enforce_domain(mut self, on: bool) -> Self {
+        self.zap_enforce_domain = on;
+        self
+    }
+
     /// Whether the options can be used: checked by `bind` and `connect`,
     /// which fail with [`Error::InvalidOption`] otherwise (SPEC §7, §8).
     pub(crate) fn check(&self) -> Result<()> {
         let too_long = |option: &'static str, len: usize| {
-            (len > MAX_PLAIN).then(|| Error::InvalidOption {
+            (len > MAX_SHORT_OPTION).then(|| Error::InvalidOption {
                 option,
-                reason: format!("{len} bytes, more than {MAX_PLAIN}"),
+                reason: format!("{len} bytes, more than {MAX_SHORT_OPTION}"),
             })
         };
         let user = self.plain_username.as_ref().map_or(0, Bytes::len);
         let password = self.plain_password.as_ref().map_or(0, |p| p.0.len());
-        match too_long("plain_username", user).or_else(|| too_long("plain_password", password)) {
+        let refused = too_long("plain_username", user)
+            .or_else(|| too_long("plain_password", password))
+            .or_else(|| too_long("zap_domain", self.zap_domain.len()));
+        match refused {
             Some(e) => Err(e),
             None => Ok(()),
         }

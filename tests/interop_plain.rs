@@ -9,6 +9,8 @@
 //!   ERROR, and the oxmq connection fails its handshake with a protocol
 //!   error event.
 //! - Credentials of more than 255 bytes are refused by `connect`.
+//! - The reverse: a libzmq PLAIN client logs in to an oxmq PLAIN server
+//!   whose ZAP handler is an oxmq REP; a wrong password is refused (400).
 //!
 //! Every wait is bounded (30 s hang guards; the handler answers at most a
 //! fixed number of requests and stops on a receive timeout).
@@ -17,16 +19,14 @@ mod support;
 
 use bytes::Bytes;
 use oxmq::__internal::zmtp::ProtocolError;
-use oxmq::{Dealer, DisconnectReason, Error, Message, SocketEvent, SocketOptions};
-use oxmq_interop::{Context, Socket as ZSocket, SocketKind};
+use oxmq::{Dealer, DisconnectReason, Error, Message, Router, SocketEvent, SocketOptions};
+use oxmq_interop::{opt, Context, Socket as ZSocket, SocketKind};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
+use support::zap_handler::{turn, Handler};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const TIMEOUT_MS: i32 = 30_000;
-/// libzmq's option numbers (zmq.h).
-const ZMQ_PLAIN_SERVER: i32 = 44;
-const ZMQ_ZAP_DOMAIN: i32 = 55;
 
 fn zsocket(ctx: &Context, kind: SocketKind) -> ZSocket {
     let s = ctx.socket(kind).expect("libzmq socket");
@@ -63,9 +63,9 @@ fn zap_handler(ctx: &Context, max: usize) -> JoinHandle<Vec<Vec<Vec<u8>>>> {
 /// A libzmq PLAIN server ROUTER bound at `ep`; returns it and its endpoint.
 fn plain_server(ctx: &Context, ep: &str) -> (ZSocket, String) {
     let router = zsocket(ctx, SocketKind::Router);
-    router.set_int(ZMQ_PLAIN_SERVER, 1).expect("PLAIN server");
+    router.set_int(opt::PLAIN_SERVER, 1).expect("PLAIN server");
     router
-        .set_bytes(ZMQ_ZAP_DOMAIN, b"global")
+        .set_bytes(opt::ZAP_DOMAIN, b"global")
         .expect("ZAP domain");
     router.bind(ep).expect("libzmq bind");
     let bound = router.last_endpoint().expect("last_endpoint");
@@ -178,4 +178,96 @@ fn credentials_longer_than_255_bytes_are_refused_by_connect() {
             other => panic!("connect: {other:?}"),
         }
     }
+}
+
+/// An oxmq PLAIN server ROUTER with domain `global`, whose ZAP handler is
+/// oxmq's (tests/support/zap_handler.rs), and a libzmq PLAIN client
+/// DEALER logging in with `password`.
+fn libzmq_client_logs_in(ep: &str, password: &str) -> (Router, ZSocket, Context, String) {
+    let server = Router::with_options(
+        SocketOptions::default()
+            .linger(Some(Duration::ZERO))
+            .rcvtimeo(Some(TIMEOUT))
+            .sndtimeo(Some(TIMEOUT))
+            .plain_server(true)
+            .zap_domain("global"),
+    );
+    let ep = server.bind(ep).expect("oxmq bind");
+    let zctx = Context::new();
+    let dealer = zsocket(&zctx, SocketKind::Dealer);
+    dealer
+        .set_bytes(opt::PLAIN_USERNAME, b"admin")
+        .expect("user");
+    dealer
+        .set_bytes(opt::PLAIN_PASSWORD, password.as_bytes())
+        .expect("password");
+    dealer.connect(&ep).expect("libzmq connect");
+    (server, dealer, zctx, ep)
+}
+
+fn libzmq_client_to_oxmq_server(ep: &str) {
+    let _turn = turn();
+    let handler = Handler::start(|req| {
+        if req.len() == 8 && req[6] == "admin" && req[7] == "secret" {
+            ("200", "admin-user", Bytes::new())
+        } else {
+            ("400", "", Bytes::new())
+        }
+    });
+    let (server, dealer, _zctx, ep) = libzmq_client_logs_in(ep, "secret");
+    dealer.send(b"hello", false).expect("libzmq send");
+    let got = server.blocking_recv().expect("oxmq ROUTER receives");
+    assert_eq!(got.frames()[1], "hello");
+    server
+        .blocking_send(Message::from_frames(vec![
+            got.frames()[0].clone(),
+            Bytes::from_static(b"world"),
+        ]))
+        .expect("oxmq reply");
+    assert_eq!(dealer.recv().expect("libzmq receives").0, b"world");
+    let seen = handler.join();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0][2], "global");
+    assert_eq!(seen[0][5], "PLAIN");
+    if let Some(path) = ep.strip_prefix("ipc://") {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[test]
+fn libzmq_plain_client_logs_in_to_oxmq_tcp() {
+    libzmq_client_to_oxmq_server("tcp://127.0.0.1:0");
+}
+
+#[test]
+fn libzmq_plain_client_logs_in_to_oxmq_ipc() {
+    libzmq_client_to_oxmq_server(&ipc_endpoint());
+}
+
+#[test]
+fn oxmq_plain_server_refuses_a_wrong_libzmq_password() {
+    let _turn = turn();
+    let handler = Handler::start(|req| {
+        if req.len() == 8 && req[7] == "secret" {
+            ("200", "", Bytes::new())
+        } else {
+            ("400", "", Bytes::new())
+        }
+    });
+    let (server, _dealer, _zctx, _ep) = libzmq_client_logs_in("tcp://127.0.0.1:0", "wrong");
+    let mon = server.monitor();
+    let reason = loop {
+        match mon.blocking_next(Some(TIMEOUT)) {
+            Some(SocketEvent::HandshakeFailed { reason, .. }) => break reason,
+            Some(SocketEvent::HandshakeSucceeded { .. }) => panic!("a wrong password got in"),
+            Some(_) => continue,
+            None => panic!("no HandshakeFailed within {TIMEOUT:?}"),
+        }
+    };
+    assert_eq!(
+        reason,
+        DisconnectReason::Protocol(ProtocolError::AuthenticationFailed { status: 400 })
+    );
+    assert!(matches!(server.try_recv(), Err(Error::WouldBlock)));
+    assert_eq!(handler.join()[0][7], "wrong");
 }

@@ -108,6 +108,7 @@ fuzz_target!(|data: &[u8]| {
         identity,
         security: Default::default(),
         peer_address: Default::default(),
+        zap: Default::default(),
     };
     let mut stream = Vec::new();
     if input.mode & 0x80 != 0 {

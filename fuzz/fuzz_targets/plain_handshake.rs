@@ -21,6 +21,7 @@
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
 use oxmq::__internal::zmtp::security::plain::PlainCredentials;
+use oxmq::__internal::zmtp::security::zap::{ZapConfig, ZapOutcome};
 use oxmq::__internal::zmtp::{
     Command, FrameDecoder, Greeting, Handshake, HandshakeConfig, HandshakeStatus, Mechanism,
     ProtocolError, Security, SocketType,
@@ -57,9 +58,7 @@ fuzz_target!(|data: &[u8]| {
     let input = Input::parse(data);
     let server = input.mode & 1 != 0;
     let security = if server {
-        Security::PlainServer {
-            domain: Bytes::from_static(b"d"),
-        }
+        Security::PlainServer
     } else {
         Security::PlainClient(PlainCredentials::new("admin", "secret").expect("short"))
     };
@@ -68,6 +67,7 @@ fuzz_target!(|data: &[u8]| {
         identity: None,
         security,
         peer_address: Bytes::from_static(b"127.0.0.1"),
+        zap: ZapConfig::default(),
     };
     let mut stream = Vec::new();
     if input.mode & 0x80 != 0 {
@@ -120,7 +120,7 @@ fuzz_target!(|data: &[u8]| {
             asked += 1;
         }
         if hs.is_authenticating() && i >= answer_at && answered.is_none() {
-            last = hs.zap_reply(&answer, &mut inbox, &mut out);
+            last = hs.zap_answer(ZapOutcome::Reply(answer.clone()), &mut inbox, &mut out);
             answered = Some(i);
         }
     }

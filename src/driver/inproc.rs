@@ -46,6 +46,33 @@ impl InprocOffer {
     }
 }
 
+impl InprocOffer {
+    /// An offer from no socket: a DEALER's pair of unbounded pipes that
+    /// the driver itself reads and writes (its ZAP requests, SPEC §9.2).
+    pub(crate) fn detached(to_binder: Arc<Pipe>, from_binder: Arc<Pipe>) -> InprocOffer {
+        InprocOffer {
+            to_binder,
+            from_binder,
+            connector_type: SocketType::Dealer,
+            identity: None,
+            sndhwm: 0,
+            rcvhwm: 0,
+            connector: Weak::new(),
+            refused: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// Hands `offer` to the socket bound at `name` now, or gives it back if
+/// none is (it is not left waiting for a later bind).
+pub(crate) fn offer_now(name: &str, offer: InprocOffer) -> Result<(), InprocOffer> {
+    match REGISTRY.connect(name, offer) {
+        Delivery::Delivered => Ok(()),
+        // Bound meanwhile if the cancel finds nothing: delivered then.
+        Delivery::Pending(id) => REGISTRY.cancel(name, id).map_or(Ok(()), Err),
+    }
+}
+
 /// Joint limit of an inproc pipe: the sender's send mark plus the
 /// receiver's receive mark, as in libzmq; 0 (no limit) if either is 0.
 fn joint_hwm(snd: usize, rcv: usize) -> usize {

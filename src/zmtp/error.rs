@@ -106,6 +106,12 @@ pub enum ProtocolError {
     /// The ZAP handler's reply is malformed (SPEC §9.2).
     #[error("invalid ZAP reply: {0}")]
     ZapReply(ZapError),
+    /// Authentication was needed and no ZAP handler is bound at
+    /// `inproc://zeromq.zap.01` (PLAIN, or any mechanism with
+    /// `zap_enforce_domain`), or the handler left before it replied
+    /// (SPEC §9.2).
+    #[error("no ZAP handler answered: {0}")]
+    NoZapHandler(&'static str),
 }
 
 /// Why a ZAP reply was refused (SPEC §9.2); the handshake it answers

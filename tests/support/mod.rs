@@ -6,6 +6,7 @@
 
 pub mod fault_proxy;
 pub mod payloads;
+pub mod zap_handler;
 
 use oxmq::{Monitor, SocketEvent};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -127,6 +127,18 @@ impl Stream {
         }
     }
 
+    /// The peer's address as ZAP requests carry it (SPEC §9.2 of oxmq):
+    /// for tcp the peer's IP address with no port (`127.0.0.1`, `::1`),
+    /// for ipc empty, as libzmq sends them. Empty if it cannot be queried.
+    pub fn peer_ip(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map_or_else(|_| String::new(), |a| a.ip().to_string()),
+            Stream::Ipc(_) => String::new(),
+        }
+    }
+
     /// A human-readable description of the peer, for logs and monitoring
     /// (SPEC §4.2, §4.3). Never blocks or fails.
     ///

@@ -62,6 +62,7 @@ async fn absolute_path_bind_connect_and_cleanup() {
     assert_eq!(peer, "unnamed");
     assert_eq!(server.peer_description(), "unnamed");
     assert_eq!(client.peer_description(), path.display().to_string());
+    assert_eq!(server.peer_ip(), "", "ipc has no address for ZAP");
 
     // Split halves work over ipc too, vectored writes included.
     let (mut read, _write) = server.into_split();

@@ -53,6 +53,8 @@ async fn bind_port_zero_reports_real_port_and_exchanges_bytes() {
     assert_eq!(server.peer_description(), peer);
     assert!(peer.starts_with("127.0.0.1:"), "{peer}");
     assert_eq!(client.peer_description(), format!("127.0.0.1:{port}"));
+    assert_eq!(server.peer_ip(), "127.0.0.1");
+    assert_eq!(client.peer_ip(), "127.0.0.1");
 }
 
 #[tokio::test]

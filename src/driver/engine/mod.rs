@@ -35,8 +35,10 @@ use oxmq_transports::{ReadHalf, Stream, WriteHalf};
 use crate::driver::core::Port;
 use crate::driver::monitor::{DisconnectReason, SocketEvent};
 use crate::driver::pipe::Hook;
+use crate::driver::zap;
 use crate::options::SocketOptions;
 use crate::zmtp::security::plain::PlainCredentials;
+use crate::zmtp::security::zap::ZapConfig;
 use crate::zmtp::security::Security;
 use crate::zmtp::{HeartbeatConfig, Limits, PeerInfo, Session, SessionConfig, SessionEvent};
 use binding::Binding;
@@ -55,13 +57,17 @@ pub(crate) struct EngineEnd {
 const DIRECT_DEFER: Duration = Duration::from_millis(5);
 
 /// The session a socket's connection runs (SPEC §7 options).
-fn session_config(port: &dyn Port, attach: &Attach) -> SessionConfig {
+fn session_config(port: &dyn Port, attach: &Attach, peer_address: Bytes) -> SessionConfig {
     let o = port.options();
     SessionConfig {
         socket_type: port.kind(),
         identity: o.routing_id.clone(),
         security: security(o),
-        peer_address: Bytes::new(),
+        peer_address,
+        zap: ZapConfig {
+            domain: o.zap_domain.clone(),
+            enforce: o.zap_enforce_domain,
+        },
         limits: Limits {
             max_frame: o.maxmsgsize,
             max_frames: o.max_frames,
@@ -77,8 +83,12 @@ fn session_config(port: &dyn Port, attach: &Attach) -> SessionConfig {
     }
 }
 
-/// The mechanism the options choose (SPEC §9): PLAIN client or NULL.
+/// The mechanism the options choose (SPEC §9): PLAIN server, PLAIN
+/// client or NULL.
 fn security(o: &SocketOptions) -> Security {
+    if o.plain_server {
+        return Security::PlainServer;
+    }
     // `bind` and `connect` refused credentials of more than 255 bytes
     // (`SocketOptions::check`), so `new` takes these.
     o.plain_client()
@@ -87,13 +97,15 @@ fn security(o: &SocketOptions) -> Security {
 }
 
 /// Drives the session through the handshake: writes what it queues,
-/// reads what comes, wakes for its deadline.
+/// reads what comes, asks the ZAP handler when it wants a verdict
+/// (SPEC §9.2), wakes for its deadline.
 async fn handshake(
     session: &mut Session,
     rd: &ReadHalf,
     wr: &WriteHalf,
 ) -> Result<PeerInfo, DisconnectReason> {
     let mut buf_hint = 256;
+    let mut verdict = None;
     loop {
         write_all(session, wr).await?;
         while let Some(ev) = session.poll_event() {
@@ -101,17 +113,27 @@ async fn handshake(
                 SessionEvent::Established(info) => return Ok(info),
                 SessionEvent::Closed(end) => return Err(session_reason(&end)),
                 SessionEvent::MultipartDropped => {}
-                // Sockets speak NULL only so far (SPEC §9), so no session
-                // asks for a verdict; one that did would wait for its
-                // handshake deadline, as for a handler that never answers.
-                SessionEvent::ZapRequest(_) => {}
+                SessionEvent::ZapRequest(request) => {
+                    verdict = Some(Box::pin(async move { zap::ask(&request).await }));
+                }
             }
         }
         let deadline = session.poll_timeout();
+        let asking = async {
+            match verdict.as_mut() {
+                Some(v) => v.await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             r = rd.readable() => r.map_err(|e| io_reason(&e))?,
             _ = sleep_until(deadline) => {
                 session.handle_timeout(Instant::now());
+                continue;
+            }
+            outcome = asking => {
+                verdict = None;
+                session.handle_zap(Instant::now(), outcome);
                 continue;
             }
         }
@@ -166,8 +188,9 @@ pub(crate) async fn run(
     peer: String,
     attach: Attach,
 ) -> EngineEnd {
+    let address = Bytes::from(stream.peer_ip());
     let (rd, wr) = stream.into_split();
-    let mut session = Session::new(session_config(&*port, &attach), Instant::now());
+    let mut session = Session::new(session_config(&*port, &attach, address), Instant::now());
     let info = match handshake(&mut session, &rd, &wr).await {
         Ok(info) => info,
         Err(reason) => {

@@ -5,11 +5,11 @@
 use bytes::{Bytes, BytesMut};
 
 use super::command::Command;
-use super::error::{ProtocolError, ZapError};
+use super::error::ProtocolError;
 use super::frame::FrameDecoder;
 use super::greeting::Greeting;
 use super::metadata::{Metadata, IDENTITY, SOCKET_TYPE};
-use super::security::zap::{ZapReply, ZapRequest, ZapStatus};
+use super::security::zap::{ZapConfig, ZapOutcome, ZapReply, ZapRequest, ZapStatus};
 use super::security::{Security, SecurityMechanism, Step};
 use super::socket_type::SocketType;
 use super::transform::Transform;
@@ -40,6 +40,8 @@ pub struct HandshakeConfig {
     pub security: Security,
     /// The peer's address, for the ZAP request (SPEC §9.2).
     pub peer_address: Bytes,
+    /// The ZAP domain and whether a handler is required (SPEC §9.2).
+    pub zap: ZapConfig,
 }
 
 /// The request id of our ZAP requests: one per handshake, so any fixed
@@ -82,7 +84,7 @@ enum State {
     /// is awaited).
     Mechanism { minor_version: u8 },
     /// The mechanism waits for the ZAP handler's verdict
-    /// ([`Handshake::zap_reply`]); nothing from the peer is read meanwhile.
+    /// ([`Handshake::zap_answer`]); nothing from the peer is read meanwhile.
     Authenticating { minor_version: u8 },
     /// Finished successfully.
     Done(PeerInfo),
@@ -114,7 +116,7 @@ impl Handshake {
     /// Creates the state machine and appends our greeting to `out`; the
     /// driver writes it at once (SPEC §3.1).
     pub fn new(config: HandshakeConfig, out: &mut BytesMut) -> Self {
-        let mechanism = config.security.mechanism();
+        let mechanism = config.security.mechanism(&config.zap);
         Greeting::ours(mechanism.name(), mechanism.as_server()).encode(out);
         Handshake {
             config,
@@ -128,7 +130,7 @@ impl Handshake {
 
     /// The ZAP request the mechanism asked for, once (SPEC §9.2): the
     /// driver sends it to the handler and hands the reply to
-    /// [`zap_reply`](Self::zap_reply).
+    /// [`zap_answer`](Self::zap_answer).
     pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
         self.zap_request.take()
     }
@@ -138,22 +140,25 @@ impl Handshake {
         matches!(self.state, State::Authenticating { .. })
     }
 
-    /// The ZAP handler's reply (SPEC §9.2). 200 lets the mechanism go on, then reads what the peer
-    /// sent meanwhile from `in_buf`; 400 and 500 queue an ERROR carrying
-    /// the status code and fail with [`ProtocolError::AuthenticationFailed`];
-    /// 300 fails the same way with no ERROR (the connection closes
-    /// silently, as in libzmq); a malformed reply fails with
-    /// [`ProtocolError::ZapReply`].
+    /// What became of the ZAP request (SPEC §9.2), then what the peer sent
+    /// meanwhile is read from `in_buf`.
     ///
-    /// `frames` is the reply as a DEALER receives it, delimiter first.
-    pub fn zap_reply(
+    /// A reply of 200 lets the mechanism go on; 400 and 500 queue an
+    /// ERROR carrying the status code and fail with
+    /// [`ProtocolError::AuthenticationFailed`]; 300 fails the same way with
+    /// no ERROR (the connection closes silently, as in libzmq); a
+    /// malformed reply fails with [`ProtocolError::ZapReply`]. With no
+    /// handler, PLAIN (and every mechanism under `zap_enforce_domain`)
+    /// fails with [`ProtocolError::NoZapHandler`], and NULL and CURVE go on
+    /// unauthenticated, as in libzmq; a handler that left before replying
+    /// fails the handshake.
+    pub fn zap_answer(
         &mut self,
-        frames: &[Bytes],
+        outcome: ZapOutcome,
         in_buf: &mut BytesMut,
         out: &mut BytesMut,
     ) -> Result<HandshakeStatus, ProtocolError> {
-        let reply = ZapReply::parse(frames, ZAP_REQUEST_ID);
-        let result = self.judge(reply, in_buf, out);
+        let result = self.judge(outcome, in_buf, out);
         if let Err(e) = &result {
             self.state = State::Failed(e.clone());
         }
@@ -162,33 +167,49 @@ impl Handshake {
 
     fn judge(
         &mut self,
-        reply: Result<ZapReply, ZapError>,
+        outcome: ZapOutcome,
         in_buf: &mut BytesMut,
         out: &mut BytesMut,
     ) -> Result<HandshakeStatus, ProtocolError> {
         let State::Authenticating { minor_version } = self.state else {
             return Err(ProtocolError::UnexpectedCommand("ZAP reply".to_owned()));
         };
-        let reply = reply.map_err(ProtocolError::ZapReply)?;
+        self.approval = match outcome {
+            ZapOutcome::Reply(frames) => Some(Self::verdict(&frames, out)?),
+            ZapOutcome::HandlerClosed => {
+                return Err(ProtocolError::NoZapHandler(
+                    "the handler closed before it replied",
+                ))
+            }
+            ZapOutcome::NoHandler if self.config.zap.enforce || self.mechanism.needs_handler() => {
+                return Err(ProtocolError::NoZapHandler(
+                    "none is bound at inproc://zeromq.zap.01",
+                ))
+            }
+            ZapOutcome::NoHandler => None,
+        };
+        self.state = State::Mechanism { minor_version };
+        let step = self.mechanism.approved(out)?;
+        self.on_step(step, minor_version, out)?;
+        self.advance(in_buf, out)
+    }
+
+    /// The approval in a handler's reply, or the failure it means (queuing
+    /// the ERROR for 400 and 500).
+    fn verdict(frames: &[Bytes], out: &mut BytesMut) -> Result<ZapReply, ProtocolError> {
+        let reply = ZapReply::parse(frames, ZAP_REQUEST_ID).map_err(ProtocolError::ZapReply)?;
         let status = reply.status.code();
         match reply.status {
-            ZapStatus::Success => {}
-            ZapStatus::TemporaryFailure => {
-                return Err(ProtocolError::AuthenticationFailed { status })
-            }
+            ZapStatus::Success => Ok(reply),
+            ZapStatus::TemporaryFailure => Err(ProtocolError::AuthenticationFailed { status }),
             ZapStatus::Failure | ZapStatus::InternalError => {
                 Command::Error {
                     reason: status.to_string(),
                 }
                 .encode(out);
-                return Err(ProtocolError::AuthenticationFailed { status });
+                Err(ProtocolError::AuthenticationFailed { status })
             }
         }
-        self.approval = Some(reply);
-        self.state = State::Mechanism { minor_version };
-        let step = self.mechanism.approved(out)?;
-        self.on_step(step, minor_version, out)?;
-        self.advance(in_buf, out)
     }
 
     /// The frame transform for the data phase, once the handshake is done
@@ -282,7 +303,7 @@ impl Handshake {
             Step::Authenticate(credentials) => {
                 self.zap_request = Some(ZapRequest {
                     request_id: Bytes::from_static(ZAP_REQUEST_ID),
-                    domain: self.config.security.zap_domain(),
+                    domain: self.config.zap.domain.clone(),
                     address: self.config.peer_address.clone(),
                     identity: self.config.identity.clone().unwrap_or_default(),
                     mechanism: self.mechanism.name(),

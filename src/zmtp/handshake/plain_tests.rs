@@ -2,9 +2,11 @@
 //! the test (SPEC §9.2): bytes in, bytes out, no sockets.
 
 use super::super::command::Command;
+use super::super::error::ZapError;
 use super::super::frame::FrameDecoder;
 use super::super::mechanism::Mechanism;
 use super::super::security::plain::PlainCredentials;
+use super::super::security::zap::ZapOutcome;
 use super::*;
 
 fn client_cfg(user: &str, password: &str) -> HandshakeConfig {
@@ -15,6 +17,7 @@ fn client_cfg(user: &str, password: &str) -> HandshakeConfig {
             PlainCredentials::new(user.to_owned(), password.to_owned()).unwrap(),
         ),
         peer_address: Bytes::new(),
+        zap: ZapConfig::default(),
     }
 }
 
@@ -22,10 +25,12 @@ fn server_cfg() -> HandshakeConfig {
     HandshakeConfig {
         socket_type: SocketType::Router,
         identity: Some(Bytes::from_static(b"srv")),
-        security: Security::PlainServer {
-            domain: Bytes::from_static(b"global"),
-        },
+        security: Security::PlainServer,
         peer_address: Bytes::from_static(b"127.0.0.1"),
+        zap: ZapConfig {
+            domain: Bytes::from_static(b"global"),
+            enforce: false,
+        },
     }
 }
 
@@ -57,7 +62,11 @@ impl Side {
     }
 
     fn answer(&mut self, frames: &[Bytes]) {
-        self.status = self.hs.zap_reply(frames, &mut self.inbox, &mut self.out);
+        self.answer_with(ZapOutcome::Reply(frames.to_vec()));
+    }
+
+    fn answer_with(&mut self, outcome: ZapOutcome) {
+        self.status = self.hs.zap_answer(outcome, &mut self.inbox, &mut self.out);
     }
 }
 
@@ -352,4 +361,77 @@ fn a_refused_socket_type_gets_error_instead_of_ready() {
         }],
         "ERROR and no READY"
     );
+}
+
+#[test]
+fn plain_fails_without_a_handler_and_when_it_leaves() {
+    for outcome in [ZapOutcome::NoHandler, ZapOutcome::HandlerClosed] {
+        let (_client, mut server, _) = to_verdict();
+        server.answer_with(outcome.clone());
+        assert!(
+            matches!(server.status, Err(ProtocolError::NoZapHandler(_))),
+            "{outcome:?}: {:?}",
+            server.status
+        );
+        assert!(server.out.is_empty(), "{outcome:?}: no WELCOME, no ERROR");
+    }
+}
+
+fn null_cfg(domain: &'static [u8], enforce: bool) -> HandshakeConfig {
+    HandshakeConfig {
+        security: Security::Null,
+        zap: ZapConfig {
+            domain: Bytes::from_static(domain),
+            enforce,
+        },
+        ..server_cfg()
+    }
+}
+
+#[test]
+fn null_with_a_domain_sends_ready_only_once_approved() {
+    let mut client = Side::new(HandshakeConfig {
+        security: Security::Null,
+        ..client_cfg("u", "p")
+    });
+    let mut server = Side::new(null_cfg(b"test", false));
+    pump(&mut client, &mut server);
+    assert!(server.hs.is_authenticating());
+    let request = server.hs.take_zap_request().expect("asked");
+    assert_eq!(request.mechanism, Mechanism::Null);
+    assert!(request.credentials.is_empty());
+    assert_eq!(request.domain, "test");
+    assert!(!client.hs.is_done(), "no READY from the server yet");
+    server.answer(&reply("200", "anon", Metadata::new()));
+    pump(&mut client, &mut server);
+    assert_eq!(server.done().socket_type, SocketType::Dealer);
+    assert_eq!(
+        server.done().metadata.get(USER_ID).map(|v| v.as_ref()),
+        Some(&b"anon"[..])
+    );
+    assert_eq!(client.done().socket_type, SocketType::Router);
+}
+
+#[test]
+fn null_without_a_handler_goes_on_unless_enforced() {
+    for enforce in [false, true] {
+        let mut client = Side::new(HandshakeConfig {
+            security: Security::Null,
+            ..client_cfg("u", "p")
+        });
+        let mut server = Side::new(null_cfg(b"test", enforce));
+        pump(&mut client, &mut server);
+        server.answer_with(ZapOutcome::NoHandler);
+        pump(&mut client, &mut server);
+        if enforce {
+            assert!(matches!(server.status, Err(ProtocolError::NoZapHandler(_))));
+            assert!(!client.hs.is_done());
+        } else {
+            assert!(
+                server.done().metadata.get(USER_ID).is_none(),
+                "not authenticated"
+            );
+            assert_eq!(client.done().socket_type, SocketType::Router);
+        }
+    }
 }

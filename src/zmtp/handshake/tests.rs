@@ -11,6 +11,7 @@ fn config(socket_type: SocketType, identity: Option<&'static [u8]>) -> Handshake
         identity: identity.map(Bytes::from_static),
         security: Security::Null,
         peer_address: Bytes::new(),
+        zap: ZapConfig::default(),
     }
 }
 
@@ -131,6 +132,7 @@ fn ready_is_sent_after_peer_greeting_and_matches_rfc() {
         identity: Some(Bytes::new()),
         security: Security::Null,
         peer_address: Bytes::new(),
+        zap: ZapConfig::default(),
     };
     let mut hs = Handshake::new(cfg, &mut out);
     assert_eq!(out.len(), 64);

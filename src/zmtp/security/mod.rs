@@ -62,10 +62,19 @@ pub trait SecurityMechanism: Send + fmt::Debug {
     fn on_command(&mut self, command: Command, out: &mut BytesMut) -> Result<Step, ProtocolError>;
 
     /// The ZAP handler approved the credentials of [`Step::Authenticate`]
-    /// (status 200): queue what follows (PLAIN: WELCOME). A mechanism that
-    /// never authenticates refuses the call.
+    /// (status 200), or no handler is bound and the mechanism may go on
+    /// without one ([`needs_handler`](Self::needs_handler) false): queue
+    /// what follows (PLAIN: WELCOME; NULL: READY). A mechanism that never
+    /// authenticates refuses the call.
     fn approved(&mut self, _out: &mut BytesMut) -> Result<Step, ProtocolError> {
         Err(ProtocolError::UnexpectedCommand("ZAP approval".to_owned()))
+    }
+
+    /// Whether the handshake fails when no ZAP handler is bound (PLAIN, as
+    /// in libzmq); otherwise it goes on unauthenticated unless
+    /// `zap_enforce_domain` is set (SPEC §9.2).
+    fn needs_handler(&self) -> bool {
+        false
     }
 
     /// The peer's properties of [`Step::Done`] passed the handshake's
@@ -86,28 +95,18 @@ pub enum Security {
     Null,
     /// A PLAIN client logging in with these credentials (SPEC §9.3).
     PlainClient(plain::PlainCredentials),
-    /// A PLAIN server, whose ZAP requests name `domain` (SPEC §9.3).
-    PlainServer {
-        /// The `zap_domain` of the server socket.
-        domain: Bytes,
-    },
+    /// A PLAIN server (SPEC §9.3).
+    PlainServer,
 }
 
 impl Security {
-    /// A fresh state machine for one connection's handshake.
-    pub fn mechanism(&self) -> Box<dyn SecurityMechanism> {
+    /// A fresh state machine for one connection's handshake; `zap` tells
+    /// NULL whether to ask the ZAP handler (a non-empty domain, SPEC §9.2).
+    pub fn mechanism(&self, zap: &zap::ZapConfig) -> Box<dyn SecurityMechanism> {
         match self {
-            Security::Null => Box::new(null::Null),
+            Security::Null => Box::new(null::Null::new(!zap.domain.is_empty())),
             Security::PlainClient(c) => Box::new(plain::PlainClient::new(c.clone())),
-            Security::PlainServer { .. } => Box::new(plain::PlainServer::default()),
-        }
-    }
-
-    /// The ZAP domain of a server-side mechanism (empty otherwise).
-    pub fn zap_domain(&self) -> Bytes {
-        match self {
-            Security::PlainServer { domain } => domain.clone(),
-            _ => Bytes::new(),
+            Security::PlainServer => Box::new(plain::PlainServer::default()),
         }
     }
 }

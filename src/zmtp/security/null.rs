@@ -13,9 +13,26 @@ use crate::zmtp::transform::Transform;
 
 /// NULL: READY out as soon as the peer's greeting is in, then the peer's
 /// READY is the only acceptable command (an ERROR ends the handshake with
-/// the peer's reason).
+/// the peer's reason). With a ZAP domain, our READY waits for the ZAP
+/// handler's approval of the peer (no credentials), as in libzmq
+/// (SPEC §9.2).
 #[derive(Clone, Debug, Default)]
-pub struct Null;
+pub struct Null {
+    /// Ask the ZAP handler before sending READY.
+    zap: bool,
+    /// Our properties, kept for the READY sent after the approval.
+    ours: Metadata,
+}
+
+impl Null {
+    /// NULL, asking the ZAP handler first when `zap` is set.
+    pub fn new(zap: bool) -> Null {
+        Null {
+            zap,
+            ours: Metadata::new(),
+        }
+    }
+}
 
 impl SecurityMechanism for Null {
     fn name(&self) -> Mechanism {
@@ -28,7 +45,19 @@ impl SecurityMechanism for Null {
     }
 
     fn start(&mut self, ours: &Metadata, out: &mut BytesMut) -> Result<Step, ProtocolError> {
+        if self.zap {
+            self.ours = ours.clone();
+            return Ok(Step::Authenticate(Vec::new()));
+        }
         Command::Ready(ours.clone()).encode(out);
+        Ok(Step::Continue)
+    }
+
+    fn approved(&mut self, out: &mut BytesMut) -> Result<Step, ProtocolError> {
+        if !std::mem::take(&mut self.zap) {
+            return Err(ProtocolError::UnexpectedCommand("ZAP approval".to_owned()));
+        }
+        Command::Ready(std::mem::take(&mut self.ours)).encode(out);
         Ok(Step::Continue)
     }
 

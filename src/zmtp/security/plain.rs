@@ -234,6 +234,10 @@ impl SecurityMechanism for PlainServer {
         }
     }
 
+    fn needs_handler(&self) -> bool {
+        true
+    }
+
     fn approved(&mut self, out: &mut BytesMut) -> Result<Step, ProtocolError> {
         if self.state != ServerState::Verdict {
             return Err(ProtocolError::UnexpectedCommand("ZAP approval".to_owned()));

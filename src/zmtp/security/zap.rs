@@ -10,6 +10,34 @@ pub use crate::zmtp::error::ZapError;
 use crate::zmtp::mechanism::Mechanism;
 use crate::zmtp::metadata::Metadata;
 
+/// Which connections ask the ZAP handler, under which domain (SPEC §9.2):
+/// the `zap_domain` and `zap_enforce_domain` options.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ZapConfig {
+    /// Sent in every request. A non-empty domain also makes NULL
+    /// connections ask the handler, as in libzmq.
+    pub domain: Bytes,
+    /// With no handler bound, fail every handshake that would ask one;
+    /// without it only PLAIN fails, and NULL and CURVE go on
+    /// unauthenticated (libzmq's `ZMQ_ZAP_ENFORCE_DOMAIN`).
+    pub enforce: bool,
+}
+
+/// What became of a ZAP request, as the driver hands it back to the
+/// handshake (SPEC §9.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZapOutcome {
+    /// The handler's reply, as a DEALER receives it (delimiter first).
+    Reply(Vec<Bytes>),
+    /// No handler is bound at [`ZAP_ENDPOINT`].
+    NoHandler,
+    /// The handler went away before it replied.
+    HandlerClosed,
+}
+
+/// Where RFC 27 has the handler bind.
+pub const ZAP_ENDPOINT: &str = "inproc://zeromq.zap.01";
+
 /// The protocol version frame of every request and reply (RFC 27).
 pub const ZAP_VERSION: &[u8] = b"1.0";
 
@@ -20,7 +48,8 @@ pub struct ZapRequest {
     pub request_id: Bytes,
     /// The server socket's `zap_domain` (may be empty).
     pub domain: Bytes,
-    /// The client's network address (IP address text, or the ipc path).
+    /// The client's network address: its IP address for tcp (no port, as
+    /// libzmq sends it), empty for ipc.
     pub address: Bytes,
     /// The server socket's own routing id, as libzmq sends it (may be
     /// empty).

@@ -41,7 +41,7 @@ use super::command::Command;
 use super::error::ProtocolError;
 use super::frame::FrameDecoder;
 use super::handshake::{Handshake, HandshakeConfig, HandshakeStatus, PeerInfo};
-use super::security::zap::ZapRequest;
+use super::security::zap::{ZapConfig, ZapOutcome, ZapRequest};
 use super::security::Security;
 use super::socket_type::SocketType;
 use super::transform::Transform;
@@ -62,6 +62,8 @@ pub struct SessionConfig {
     pub security: Security,
     /// The peer's address, for ZAP requests (SPEC §9.2).
     pub peer_address: Bytes,
+    /// The ZAP domain and whether a handler is required (SPEC §9.2).
+    pub zap: ZapConfig,
     /// The receive limits.
     pub limits: Limits,
     /// `handshake_ivl`: the time allowed for the handshake; `None`: no
@@ -83,6 +85,7 @@ impl SessionConfig {
             identity: None,
             security: Security::Null,
             peer_address: Bytes::new(),
+            zap: ZapConfig::default(),
             limits: Limits::default(),
             handshake_timeout: None,
             heartbeat: HeartbeatConfig::default(),
@@ -116,7 +119,7 @@ pub enum SessionEvent {
     MultipartDropped,
     /// The handshake waits for the ZAP handler's verdict on this request
     /// (SPEC §9.2): the driver sends it and hands the reply to
-    /// [`Session::handle_zap_reply`]. Nothing from the peer is decoded
+    /// [`Session::handle_zap`]. Nothing from the peer is decoded
     /// until then; the handshake deadline still runs.
     ZapRequest(ZapRequest),
     /// The session is over (see [`Session::end`]). What is still queued
@@ -178,6 +181,7 @@ impl Session {
             identity: config.identity.clone(),
             security: config.security.clone(),
             peer_address: config.peer_address.clone(),
+            zap: config.zap.clone(),
         };
         let mut handshake = None;
         outbound.raw(|out| handshake = Some(Handshake::new(hs_config, out)));
@@ -260,10 +264,10 @@ impl Session {
         }
     }
 
-    /// The ZAP handler's reply to the [`SessionEvent::ZapRequest`], as a
-    /// DEALER receives it (delimiter first) (SPEC §9.2). What the peer sent
-    /// meanwhile is decoded now. Ignored unless a verdict is awaited.
-    pub fn handle_zap_reply(&mut self, now: Instant, frames: &[Bytes]) {
+    /// What became of the [`SessionEvent::ZapRequest`]: the handler's
+    /// reply, or no handler (SPEC §9.2). What the peer sent meanwhile is
+    /// decoded now. Ignored unless a verdict is awaited.
+    pub fn handle_zap(&mut self, now: Instant, outcome: ZapOutcome) {
         let Phase::Handshake(hs) = &mut self.phase else {
             return;
         };
@@ -273,7 +277,7 @@ impl Session {
         let mut status = None;
         let inbuf = &mut self.inbuf;
         self.outbound
-            .raw(|out| status = Some(hs.zap_reply(frames, inbuf, out)));
+            .raw(|out| status = Some(hs.zap_answer(outcome, inbuf, out)));
         if self.after_handshake_step(status, now) {
             self.decode_established();
         }

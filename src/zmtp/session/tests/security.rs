@@ -1,17 +1,17 @@
 //! SPEC §9.2, §9.3: a PLAIN client session and a PLAIN server session
 //! talking through memory, the server asking for the ZAP verdict as an
-//! event and getting it with `handle_zap_reply`.
+//! event and getting it with `handle_zap`.
 
 use super::*;
 use crate::zmtp::security::plain::PlainCredentials;
+use crate::zmtp::security::zap::ZapOutcome;
 
 fn plain_pair(clock: &Clock) -> (Session, Session) {
     let mut c = config(SocketType::Dealer);
     c.security = Security::PlainClient(PlainCredentials::new("admin", "secret").unwrap());
     let mut s = config(SocketType::Router);
-    s.security = Security::PlainServer {
-        domain: Bytes::from_static(b"global"),
-    };
+    s.security = Security::PlainServer;
+    s.zap.domain = Bytes::from_static(b"global");
     s.peer_address = Bytes::from_static(b"127.0.0.1");
     (Session::new(c, clock.now()), Session::new(s, clock.now()))
 }
@@ -65,7 +65,7 @@ fn the_server_asks_for_a_verdict_and_goes_on_with_it() {
         "the client waits for WELCOME"
     );
 
-    server.handle_zap_reply(clock.now(), &zap_reply("200"));
+    server.handle_zap(clock.now(), ZapOutcome::Reply(zap_reply("200")));
     pump(&mut client, &mut server, &clock);
     match &events(&mut server)[..] {
         [SessionEvent::Established(info)] => {
@@ -92,7 +92,7 @@ fn a_refusal_ends_both_sessions_with_reasons() {
     let (mut client, mut server) = plain_pair(&clock);
     pump(&mut client, &mut server, &clock);
     events(&mut server);
-    server.handle_zap_reply(clock.now(), &zap_reply("400"));
+    server.handle_zap(clock.now(), ZapOutcome::Reply(zap_reply("400")));
     assert_eq!(
         closed(&mut server),
         SessionEnd::Protocol(ProtocolError::AuthenticationFailed { status: 400 })
@@ -110,9 +110,7 @@ fn the_handshake_deadline_runs_while_the_handler_decides() {
     let (mut client, mut server) = {
         let (c, _) = plain_pair(&clock);
         let mut s = config(SocketType::Router);
-        s.security = Security::PlainServer {
-            domain: Bytes::new(),
-        };
+        s.security = Security::PlainServer;
         s.handshake_timeout = Some(Duration::from_secs(1));
         (c, Session::new(s, clock.now()))
     };
@@ -125,7 +123,7 @@ fn the_handshake_deadline_runs_while_the_handler_decides() {
     server.handle_timeout(t);
     assert_eq!(closed(&mut server), SessionEnd::HandshakeTimeout);
     // A reply that comes too late changes nothing.
-    server.handle_zap_reply(t, &zap_reply("200"));
+    server.handle_zap(t, ZapOutcome::Reply(zap_reply("200")));
     assert!(events(&mut server).is_empty());
 }
 
@@ -133,7 +131,7 @@ fn the_handshake_deadline_runs_while_the_handler_decides() {
 fn a_reply_nobody_waits_for_is_ignored() {
     let clock = Clock::new();
     let mut s = established(SocketType::Dealer, "DEALER", &clock);
-    s.handle_zap_reply(clock.now(), &zap_reply("200"));
+    s.handle_zap(clock.now(), ZapOutcome::Reply(zap_reply("200")));
     assert!(s.end().is_none());
     assert!(events(&mut s).is_empty());
 }
