@@ -49,7 +49,7 @@ pub use api::{RecvSocket, SendSocket, Socket};
 pub use driver::core::stats::{PeerQueues, SocketStats};
 pub use driver::monitor::{DisconnectReason, Monitor, SocketEvent};
 pub use error::{Error, Result, SendError, StateError};
-pub use message::Message;
+pub use message::{Message, Properties};
 pub use options::{Secret, SocketOptions};
 pub use oxmq_transports::{Endpoint, EndpointError};
 pub use routing_id::RoutingId;

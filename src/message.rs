@@ -1,5 +1,7 @@
 //! Messages: ordered lists of frames of bytes (SPEC §5.1).
 
+use std::fmt;
+
 use bytes::Bytes;
 
 /// A message: an ordered list of frames (SPEC §5.1).
@@ -29,9 +31,59 @@ use bytes::Bytes;
 /// assert_eq!(Message::from(copied.as_str()).first(), "owned");
 /// assert!(Message::new().is_empty());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// A message received from a peer that the ZAP handler approved carries
+/// that peer's [`Properties`] (SPEC §9.2): [`property`](Self::property)
+/// reads one, as libzmq's `zmq_msg_gets` does. Equality compares the
+/// frames only.
+#[derive(Clone, Debug)]
 pub struct Message {
     frames: Frames,
+    properties: Option<Properties>,
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.frames == other.frames
+    }
+}
+
+impl Eq for Message {}
+
+/// The properties of the peer a message came from (SPEC §9.2): what it
+/// announced in its handshake (`Socket-Type`, `Identity`, ...), the
+/// ZAP handler's `User-Id` and metadata, and `Peer-Address`. Names are
+/// compared without regard to ASCII case, as ZMTP says. Cloning shares
+/// them: every message from one connection holds the same list.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Properties(std::sync::Arc<[(String, Bytes)]>);
+
+impl Properties {
+    /// Properties from `(name, value)` pairs, in order.
+    pub fn new(pairs: impl IntoIterator<Item = (String, Bytes)>) -> Properties {
+        Properties(pairs.into_iter().collect())
+    }
+
+    /// The value of the property `name`, if there is one.
+    pub fn get(&self, name: &str) -> Option<&Bytes> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Every property, in the order they were given.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Bytes)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    }
+}
+
+impl fmt::Debug for Properties {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(n, v)| (n, String::from_utf8_lossy(v))))
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +101,7 @@ impl Message {
     pub fn new() -> Self {
         Message {
             frames: Frames::Many(Vec::new()),
+            properties: None,
         }
     }
 
@@ -62,6 +115,7 @@ impl Message {
         }
         Message {
             frames: Frames::Many(frames),
+            properties: None,
         }
     }
 
@@ -137,8 +191,35 @@ impl Message {
         match self.frames {
             Frames::One(b) => Ok(b),
             Frames::Many(mut v) if v.len() == 1 => Ok(v.pop().unwrap_or_default()),
-            frames => Err(Message { frames }),
+            frames => Err(Message {
+                frames,
+                properties: self.properties,
+            }),
         }
+    }
+
+    /// The property `name` of the peer this message came from (SPEC §9.2),
+    /// such as `User-Id`; `None` for a message from a peer no ZAP handler
+    /// approved, or one built here.
+    pub fn property(&self, name: &str) -> Option<&Bytes> {
+        self.properties.as_ref()?.get(name)
+    }
+
+    /// All properties of the peer this message came from (SPEC §9.2).
+    pub fn properties(&self) -> Option<&Properties> {
+        self.properties.as_ref()
+    }
+
+    /// Gives the message its sender's properties (the session, on receipt).
+    pub(crate) fn set_properties(&mut self, properties: Properties) {
+        self.properties = Some(properties);
+    }
+
+    /// The message with `properties` (those of the message it was cut
+    /// from, for a socket that strips an envelope).
+    pub(crate) fn with_properties(mut self, properties: Option<Properties>) -> Message {
+        self.properties = properties;
+        self
     }
 
     /// The first frame (the topic of a pub/sub message); an empty one for
@@ -200,6 +281,7 @@ impl From<Bytes> for Message {
     fn from(b: Bytes) -> Self {
         Message {
             frames: Frames::One(b),
+            properties: None,
         }
     }
 }

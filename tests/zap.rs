@@ -120,6 +120,56 @@ fn plain_client_logs_in_to_plain_server_ipc() {
 }
 
 #[test]
+fn messages_carry_the_authenticated_peers_properties() {
+    let _turn = turn();
+    let handler = Handler::start(|req| {
+        if req.len() == 8 && req[6] == "admin" {
+            // "Hello" = "World" as a ZMTP property list.
+            let meta = Bytes::from_static(b"\x05Hello\x00\x00\x00\x05World");
+            ("200", "admin-user", meta)
+        } else {
+            ("400", "", Bytes::new())
+        }
+    });
+    let server = Rep::with_options(opts().plain_server(true));
+    let ep = server.bind(&support::tcp_ep()).expect("bind");
+    let client = plain_client("admin", "secret");
+    client.connect(&ep).expect("connect");
+    client
+        .blocking_send(Message::from_frames(vec![Bytes::new(), "ping".into()]))
+        .expect("send");
+    let got = server.blocking_recv().expect("REP receives");
+    assert_eq!(got.frames(), &["ping"]);
+    assert_eq!(
+        got.property("User-Id").map(|v| &v[..]),
+        Some(&b"admin-user"[..])
+    );
+    assert_eq!(got.property("hello").map(|v| &v[..]), Some(&b"World"[..]));
+    assert_eq!(
+        got.property("Peer-Address").map(|v| &v[..]),
+        Some(&b"127.0.0.1"[..])
+    );
+    assert_eq!(
+        got.property("Socket-Type").map(|v| &v[..]),
+        Some(&b"DEALER"[..])
+    );
+    server.blocking_send(Message::from("pong")).expect("reply");
+    let reply = client.blocking_recv().expect("reply");
+    assert!(
+        reply.properties().is_none(),
+        "the client did not authenticate the server"
+    );
+    drop(handler);
+
+    // A NULL peer nobody approved: no properties.
+    let (server, ep) = null_server("", false);
+    let client = Dealer::with_options(opts());
+    client.connect(&ep).expect("connect");
+    client.blocking_send(Message::from("x")).expect("send");
+    assert!(server.blocking_recv().expect("recv").properties().is_none());
+}
+
+#[test]
 fn refusals_send_the_status_and_300_closes_without_one() {
     let _turn = turn();
     for (status, client_sees) in [("400", Some("400")), ("500", Some("500")), ("300", None)] {

@@ -61,9 +61,10 @@ impl Replier {
     /// Judges one message during a receive: the request's body (the turn
     /// is then the reply's), or `None` for a malformed request, dropped.
     pub(crate) fn judge(&mut self, peer: RoutingId, msg: Message) -> Option<Message> {
+        let properties = msg.properties().cloned();
         let (envelope, body) = split(msg)?;
         self.phase = Phase::Replying { peer, envelope };
-        Some(Message::from_frames(body))
+        Some(Message::from_frames(body).with_properties(properties))
     }
 
     /// A receive ended; without a request (error, timeout, dropped call)

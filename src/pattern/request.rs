@@ -111,6 +111,7 @@ impl Requester {
         if from != peer {
             return Ok(Reply::Dropped);
         }
+        let properties = msg.properties().cloned();
         let mut frames = msg.into_frames().into_iter();
         if self.correlate && frames.next().is_none_or(|f| f.as_ref() != id.to_be_bytes()) {
             return Ok(Reply::Dropped);
@@ -123,7 +124,9 @@ impl Requester {
             return Ok(Reply::Dropped);
         }
         self.waiting = None;
-        Ok(Reply::Accepted(Message::from_frames(body)))
+        Ok(Reply::Accepted(
+            Message::from_frames(body).with_properties(properties),
+        ))
     }
 }
 

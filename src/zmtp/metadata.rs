@@ -49,6 +49,12 @@ impl Metadata {
         }
     }
 
+    /// Removes every property called `name`, compared case-insensitively.
+    pub fn remove(&mut self, name: &str) {
+        self.properties
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
     /// The value of the first property called `name`, compared
     /// case-insensitively (SPEC §3.2).
     pub fn get(&self, name: &str) -> Option<&Bytes> {

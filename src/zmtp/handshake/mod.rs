@@ -62,8 +62,11 @@ pub struct PeerInfo {
     /// Negotiated ZMTP 3.x minor version: 0 for a 3.0 peer, 1 otherwise.
     /// A 3.0 peer expects subscriptions as messages, not SUBSCRIBE commands.
     pub minor_version: u8,
-    /// All properties of the peer's READY command.
+    /// All properties of the peer's READY command, with the ZAP handler's
+    /// `User-Id` and metadata when it approved the peer.
     pub metadata: Metadata,
+    /// Whether a ZAP handler approved the peer (SPEC §9.2).
+    pub authenticated: bool,
 }
 
 /// Result of [`Handshake::feed`] (SPEC §3.2).
@@ -314,12 +317,16 @@ impl Handshake {
             }
             Step::Done(metadata) => metadata,
         };
-        if let Some(approval) = &self.approval {
-            // The handler's word wins over anything the peer claimed.
-            metadata.insert(USER_ID, approval.user_id.clone());
-            for (name, value) in approval.metadata.iter() {
-                metadata.insert(name, value.clone());
+        match &self.approval {
+            Some(approval) => {
+                // The handler's word wins over anything the peer claimed.
+                metadata.insert(USER_ID, approval.user_id.clone());
+                for (name, value) in approval.metadata.iter() {
+                    metadata.insert(name, value.clone());
+                }
             }
+            // Only a handler names the user: a peer's own claim is dropped.
+            None => metadata.remove(USER_ID),
         }
         let peer = self.check_peer(&metadata).inspect_err(|_| {
             Command::Error {
@@ -332,6 +339,7 @@ impl Handshake {
             socket_type: peer,
             identity: metadata.identity().cloned(),
             minor_version,
+            authenticated: self.approval.is_some(),
             metadata,
         });
         Ok(())

@@ -369,3 +369,27 @@ proptest! {
         let _ = hs.feed(&mut wire, &mut out);
     }
 }
+
+#[test]
+fn a_peer_cannot_name_its_own_user_id() {
+    let (mut hs, mut out) = after_greeting(SocketType::Pull);
+    let mut md = Metadata::new();
+    md.insert("Socket-Type", Bytes::from_static(b"PUSH"));
+    md.insert("user-id", Bytes::from_static(b"root"));
+    md.insert("X-Custom", Bytes::from_static(b"kept"));
+    let mut input = BytesMut::new();
+    Command::Ready(md).encode(&mut input);
+    let Ok(HandshakeStatus::Done(peer)) = hs.feed(&mut input, &mut out) else {
+        panic!("refused");
+    };
+    assert!(!peer.authenticated);
+    assert_eq!(
+        peer.metadata.get(USER_ID),
+        None,
+        "only a ZAP handler names the user"
+    );
+    assert_eq!(
+        peer.metadata.get("x-custom").map(|v| v.as_ref()),
+        Some(&b"kept"[..])
+    );
+}

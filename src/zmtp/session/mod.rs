@@ -45,7 +45,7 @@ use super::security::zap::{ZapConfig, ZapOutcome, ZapRequest};
 use super::security::Security;
 use super::socket_type::SocketType;
 use super::transform::Transform;
-use crate::message::Message;
+use crate::message::{Message, Properties};
 use heartbeat::{Beat, Heartbeat};
 use inbound::{Assembled, Assembler};
 use outbound::Outbound;
@@ -159,7 +159,14 @@ pub struct Session {
     end: Option<SessionEnd>,
     handshake_deadline: Option<Instant>,
     last_received: Option<Instant>,
+    /// The properties every received message carries: the peer's, once a
+    /// ZAP handler approved it (SPEC §9.2).
+    properties: Option<Properties>,
 }
+
+/// The property giving the peer's address on messages from an
+/// authenticated peer (libzmq's name) (SPEC §9.2).
+pub const PEER_ADDRESS: &str = "Peer-Address";
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -200,6 +207,7 @@ impl Session {
             events: VecDeque::new(),
             end: None,
             last_received: None,
+            properties: None,
             config,
         }
     }
@@ -461,7 +469,12 @@ impl Session {
             }
             match self.assembler.push(frame.body, frame.more) {
                 Ok(Assembled::Partial) => {}
-                Ok(Assembled::Message(m)) => self.received.push_back(m),
+                Ok(Assembled::Message(mut m)) => {
+                    if let Some(p) = &self.properties {
+                        m.set_properties(p.clone());
+                    }
+                    self.received.push_back(m)
+                }
                 Ok(Assembled::DroppedMultipart) => {
                     self.events.push_back(SessionEvent::MultipartDropped)
                 }
@@ -472,6 +485,17 @@ impl Session {
 
     /// The handshake is done: the data phase starts at `now`.
     fn established(&mut self, info: PeerInfo, now: Instant) {
+        if info.authenticated {
+            let mut pairs: Vec<(String, Bytes)> = info
+                .metadata
+                .iter()
+                .map(|(n, v)| (n.to_owned(), v.clone()))
+                .collect();
+            if !self.config.peer_address.is_empty() {
+                pairs.push((PEER_ADDRESS.to_owned(), self.config.peer_address.clone()));
+            }
+            self.properties = Some(Properties::new(pairs));
+        }
         self.decoder = FrameDecoder::new(self.config.limits.max_frame);
         // RFC 37: a ZMTP 3.1 publisher takes subscriptions as commands, a
         // 3.0 one as messages (SPEC §5.5).
