@@ -41,6 +41,7 @@ mod socket;
 pub mod z85;
 mod zmtp;
 
+pub use api::auth;
 pub use api::proxy::{
     blocking_proxy, blocking_proxy_steerable, proxy, proxy_steerable, ProxyCapture, ProxyControl,
     ProxySocket,

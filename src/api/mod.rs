@@ -37,6 +37,7 @@
 //! assert_eq!(sink.blocking_recv().unwrap(), Message::from("hop"));
 //! ```
 
+pub mod auth;
 mod forms;
 pub(crate) mod proxy;
 mod sockets;
