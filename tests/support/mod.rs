@@ -6,6 +6,7 @@
 
 pub mod fault_proxy;
 pub mod payloads;
+pub mod pyzmq;
 pub mod zap_handler;
 
 use oxmq::{Monitor, SocketEvent};

@@ -1,0 +1,137 @@
+//! Security against pyzmq (PyPI `pyzmq`, which bundles libzmq 4.3.5 with
+//! CURVE), run as a separate process (tests/pyzmq/peer.py), over tcp and
+//! ipc, DEALER/ROUTER and PUSH/PULL (pyzmq's wheel has no draft sockets):
+//!
+//! - an oxmq PLAIN client and pyzmq's `ThreadAuthenticator`;
+//! - a pyzmq PLAIN client and oxmq's `Authenticator` (SPEC §9.7).
+//!
+//! Messages are two frames, the index and a payload of up to 70 000
+//! bytes that both sides compute, checked byte for byte. Without Python
+//! the cases say so and skip (tests/support/pyzmq.rs).
+
+mod support;
+
+use bytes::Bytes;
+use oxmq::auth::Authenticator;
+use oxmq::{Dealer, Message, Pull, Router, SocketOptions};
+use std::time::Duration;
+use support::pyzmq::{python, Peer};
+use support::zap_handler::turn;
+
+const N: usize = 60;
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// peer.py's payload of message `i`.
+fn payload(i: usize) -> Vec<u8> {
+    let size = (i * 7919) % 70_000;
+    (0..size).map(|k| ((i + k) % 251) as u8).collect()
+}
+
+fn message(i: usize) -> Message {
+    Message::from_frames(vec![Bytes::from(i.to_string()), Bytes::from(payload(i))])
+}
+
+fn opts() -> SocketOptions {
+    SocketOptions::default()
+        .linger(Some(Duration::ZERO))
+        .sndtimeo(Some(TIMEOUT))
+        .rcvtimeo(Some(TIMEOUT))
+}
+
+fn bind_ep(transport: &str) -> String {
+    match transport {
+        "tcp" => "tcp://127.0.0.1:0".to_owned(),
+        _ => support::ipc_ep(),
+    }
+}
+
+/// An oxmq DEALER with `options` talks to pyzmq's echoing ROUTER.
+fn oxmq_client_to_pyzmq(mech: &str, transport: &str, options: SocketOptions) {
+    let Some(py) = python() else { return };
+    let ep = bind_ep(transport);
+    let ep = if transport == "tcp" {
+        "tcp://127.0.0.1:*".to_owned()
+    } else {
+        ep
+    };
+    let n = N.to_string();
+    let server = Peer::start(&py, &["echo-server", mech, &ep, &n]);
+    let ep = server.expect("ENDPOINT");
+    let dealer = Dealer::with_options(options);
+    dealer.connect(&ep).expect("connect");
+    for i in 0..N {
+        dealer.blocking_send(message(i)).expect("send");
+        let got = dealer.blocking_recv().expect("echo");
+        assert_eq!(got, message(i), "message {i}");
+    }
+    assert_eq!(server.line(), "DONE");
+    assert!(server.finish(), "the pyzmq server failed");
+}
+
+/// pyzmq's DEALER with `mech` talks to an oxmq ROUTER with `options`
+/// that echoes.
+fn pyzmq_client_to_oxmq(mech: &str, transport: &str, options: SocketOptions) {
+    let Some(py) = python() else { return };
+    let router = Router::with_options(options);
+    let ep = router.bind(&bind_ep(transport)).expect("bind");
+    let client = Peer::start(&py, &["echo-client", mech, &ep, &N.to_string()]);
+    for i in 0..N {
+        let got = router.blocking_recv().expect("request");
+        let frames = got.frames();
+        assert_eq!(&frames[1..], message(i).frames(), "message {i}");
+        router.blocking_send(got).expect("echo");
+    }
+    assert_eq!(client.line(), "DONE");
+    assert!(client.finish(), "the pyzmq client failed");
+}
+
+fn plain_client() -> SocketOptions {
+    opts().plain_username("admin").plain_password("secret")
+}
+
+fn oxmq_authenticator() -> Authenticator {
+    let auth = Authenticator::start().expect("start the authenticator");
+    auth.configure_plain("*", [("admin", "secret")]);
+    auth
+}
+
+#[test]
+fn plain_oxmq_client_to_pyzmq_thread_authenticator_tcp() {
+    oxmq_client_to_pyzmq("plain", "tcp", plain_client());
+}
+
+#[test]
+fn plain_oxmq_client_to_pyzmq_thread_authenticator_ipc() {
+    oxmq_client_to_pyzmq("plain", "ipc", plain_client());
+}
+
+#[test]
+fn plain_pyzmq_client_to_oxmq_authenticator_tcp() {
+    let _turn = turn();
+    let _auth = oxmq_authenticator();
+    pyzmq_client_to_oxmq("plain", "tcp", opts().plain_server(true));
+}
+
+#[test]
+fn plain_pyzmq_client_to_oxmq_authenticator_ipc() {
+    let _turn = turn();
+    let _auth = oxmq_authenticator();
+    pyzmq_client_to_oxmq("plain", "ipc", opts().plain_server(true));
+}
+
+#[test]
+fn plain_pyzmq_push_to_oxmq_pull() {
+    let _turn = turn();
+    let Some(py) = python() else { return };
+    let _auth = oxmq_authenticator();
+    let pull = Pull::with_options(opts().plain_server(true));
+    let ep = pull.bind("tcp://127.0.0.1:0").expect("bind");
+    let pusher = Peer::start(&py, &["push", "plain", &ep, &N.to_string()]);
+    for i in 0..N {
+        let got = pull.blocking_recv().expect("message");
+        assert_eq!(got, message(i), "message {i}");
+        assert_eq!(got.property("User-Id").map(|v| &v[..]), Some(&b"admin"[..]));
+    }
+    assert_eq!(pusher.line(), "DONE");
+    assert!(pusher.finish());
+}
