@@ -132,6 +132,11 @@ pub struct SocketOptions {
     /// PLAIN client (ZMQ_PLAIN_PASSWORD): the password, at most 255 bytes;
     /// not shown by `Debug`. Default none (SPEC §9.3).
     pub plain_password: Option<Secret>,
+    /// Reconnect after the peer refused our credentials with ERROR, as
+    /// libzmq does. Default false: as RFC 37 says, the socket stops
+    /// reconnecting to that endpoint (`SocketEvent::ConnectStopped`)
+    /// (SPEC §9.3).
+    pub reconnect_after_error: bool,
     /// PLAIN server (ZMQ_PLAIN_SERVER): the socket's tcp and ipc
     /// connections are PLAIN servers, which ask the ZAP handler about each
     /// client's credentials. Wins over `plain_username`/`plain_password`.
@@ -173,6 +178,7 @@ impl Default for SocketOptions {
             heartbeat_ttl: None,
             plain_username: None,
             plain_password: None,
+            reconnect_after_error: false,
             plain_server: false,
             zap_domain: Bytes::new(),
             zap_enforce_domain: false,
@@ -316,6 +322,12 @@ impl SocketOptions {
     /// Sets [`plain_password`](Self::plain_password).
     pub fn plain_password(mut self, password: impl Into<Bytes>) -> Self {
         self.plain_password = Some(Secret::new(password));
+        self
+    }
+
+    /// Sets [`reconnect_after_error`](Self::reconnect_after_error).
+    pub fn reconnect_after_error(mut self, on: bool) -> Self {
+        self.reconnect_after_error = on;
         self
     }
 

@@ -360,3 +360,50 @@ fn a_long_zap_domain_is_refused_by_bind() {
         })
     ));
 }
+
+#[test]
+fn a_client_refused_with_error_stops_reconnecting_unless_told() {
+    let _turn = turn();
+    let handler = Handler::start(admin_only);
+    let (_server, ep) = plain_server(&support::tcp_ep());
+    let client = plain_client("admin", "wrong");
+    let mon = client.monitor();
+    client.connect(&ep).expect("connect");
+    let stopped = wait_event(&mon, "ConnectStopped", |e| {
+        matches!(e, SocketEvent::ConnectStopped { .. })
+    });
+    assert_eq!(
+        stopped,
+        SocketEvent::ConnectStopped {
+            endpoint: ep.clone(),
+            reason: DisconnectReason::Protocol(ProtocolError::PeerError("400".to_owned())),
+        }
+    );
+    // The endpoint's peer is gone: nothing queues for it.
+    assert!(matches!(
+        client.try_send(Message::from("x")),
+        Err(e) if matches!(e.error, oxmq::Error::WouldBlock)
+    ));
+    drop(client);
+    assert_eq!(
+        handler.join().len(),
+        1,
+        "asked once: the client did not come back"
+    );
+
+    // libzmq's behaviour, on request: it keeps trying.
+    let handler = Handler::start(admin_only);
+    let client = Dealer::with_options(
+        opts()
+            .plain_username("admin")
+            .plain_password("wrong")
+            .reconnect_after_error(true),
+    );
+    let mon = client.monitor();
+    client.connect(&ep).expect("connect");
+    for _ in 0..2 {
+        handshake_failure(&mon);
+    }
+    drop(client);
+    assert!(handler.join().len() >= 2);
+}

@@ -6,9 +6,10 @@
 //! the client); bit 7 prepends a valid PLAIN greeting from the peer's side,
 //! so the fuzzer can concentrate on the commands. `param` picks the ZAP
 //! answer: bits 0-1 = 0: status 200, 1: 300, 2: 400, 3: arbitrary frames
-//! (the last 64 bytes of the stream, cut at each 0x00 byte); bits 8-15:
-//! after how many chunks the answer is given (a server that has asked by
-//! then).
+//! (the last 64 bytes of the stream, cut at each 0x00 byte); bits 2-3 = 2:
+//! no handler is bound instead, 3: the handler closed before replying
+//! (either fails a PLAIN server); bits 8-15: after how many chunks the
+//! answer is given (a server that has asked by then).
 //!
 //! Checks: no panic; a server asks for exactly one verdict, and only after
 //! a well-formed HELLO; it sends WELCOME only after a 200, and ERROR only
@@ -120,14 +121,20 @@ fuzz_target!(|data: &[u8]| {
             asked += 1;
         }
         if hs.is_authenticating() && i >= answer_at && answered.is_none() {
-            last = hs.zap_answer(ZapOutcome::Reply(answer.clone()), &mut inbox, &mut out);
+            let outcome = match (input.param >> 2) & 3 {
+                2 => ZapOutcome::NoHandler,
+                3 => ZapOutcome::HandlerClosed,
+                _ => ZapOutcome::Reply(answer.clone()),
+            };
+            last = hs.zap_answer(outcome, &mut inbox, &mut out);
             answered = Some(i);
         }
     }
     assert!(asked <= 1, "asked {asked} times");
     let names = sent_commands(out);
     if server {
-        let p = input.param & 3;
+        // No handler, or one that left: neither approves nor refuses.
+        let p = if (input.param >> 2) & 3 >= 2 { 4 } else { input.param & 3 };
         // Arbitrary frames (3) may happen to form any verdict.
         let approved = answered.is_some() && (p == 0 || p == 3);
         let refused = answered.is_some() && (p == 2 || p == 3);

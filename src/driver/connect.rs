@@ -63,6 +63,21 @@ pub(crate) async fn connect_loop(
                 if end.handshake_done {
                     ivl = base;
                 }
+                if let Some(reason) = end.credentials_refused {
+                    if !core.options.reconnect_after_error {
+                        // RFC 37: not again with the same credentials.
+                        tracing::warn!(endpoint = %given, %reason,
+                            "the peer refused our credentials; not reconnecting");
+                        if let Some(id) = core.peer_id_of(&out) {
+                            core.detach(id);
+                        }
+                        core.monitor.emit(SocketEvent::ConnectStopped {
+                            endpoint: given,
+                            reason,
+                        });
+                        return;
+                    }
+                }
                 if core.is_closed() && out.len() == 0 {
                     return;
                 }

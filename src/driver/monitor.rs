@@ -102,6 +102,16 @@ pub enum SocketEvent {
         /// Time until the next attempt.
         retry_in: Duration,
     },
+    /// The socket stopped reconnecting to this endpoint: the peer refused
+    /// its credentials with ERROR, and RFC 37 says not to try them again
+    /// (unless `reconnect_after_error`) (SPEC §9.3). `disconnect` still
+    /// forgets the endpoint; a new `connect` tries again.
+    ConnectStopped {
+        /// The connected endpoint.
+        endpoint: String,
+        /// The refusal.
+        reason: DisconnectReason,
+    },
     /// The ZMTP handshake finished; messages can flow.
     HandshakeSucceeded {
         /// The endpoint.

@@ -40,7 +40,9 @@ use crate::options::SocketOptions;
 use crate::zmtp::security::plain::PlainCredentials;
 use crate::zmtp::security::zap::ZapConfig;
 use crate::zmtp::security::Security;
-use crate::zmtp::{HeartbeatConfig, Limits, PeerInfo, Session, SessionConfig, SessionEvent};
+use crate::zmtp::{
+    HeartbeatConfig, Limits, PeerInfo, ProtocolError, Session, SessionConfig, SessionEvent,
+};
 use binding::Binding;
 use connection::{
     direct_write_hook, io_reason, session_reason, Connection, Flushed, WriteStep, READ_CHUNK,
@@ -50,6 +52,9 @@ use connection::{
 pub(crate) struct EngineEnd {
     /// Whether the handshake had completed.
     pub(crate) handshake_done: bool,
+    /// The peer refused our credentials with ERROR during the handshake
+    /// (SPEC §9.3): RFC 37 says not to reconnect with them.
+    pub(crate) credentials_refused: Option<DisconnectReason>,
 }
 
 /// How long an engine leaves its connection to a direct reader before it
@@ -198,13 +203,20 @@ pub(crate) async fn run(
             // written already (`handshake` writes before it looks at the
             // session's events).
             tracing::warn!(%endpoint, %peer, %reason, "ZMTP handshake failed; connection closed");
+            let ours = matches!(security(port.options()), Security::PlainClient(_));
+            let refused = ours
+                && matches!(
+                    reason,
+                    DisconnectReason::Protocol(ProtocolError::PeerError(_))
+                );
             port.monitor().emit(SocketEvent::HandshakeFailed {
                 endpoint,
                 peer,
-                reason,
+                reason: reason.clone(),
             });
             return EngineEnd {
                 handshake_done: false,
+                credentials_refused: refused.then_some(reason),
             };
         }
     };
@@ -222,6 +234,7 @@ pub(crate) async fn run(
         binding.reason = DisconnectReason::Refused;
         return EngineEnd {
             handshake_done: true,
+            credentials_refused: None,
         };
     }
     let conn = Arc::new(Connection::new(
@@ -266,6 +279,7 @@ pub(crate) async fn run(
     drop(binding);
     EngineEnd {
         handshake_done: true,
+        credentials_refused: None,
     }
 }
 
