@@ -109,7 +109,8 @@ impl CurveSecretKey {
         Ok(key)
     }
 
-    /// The public key of this secret key (libzmq's `zmq_curve_public`).
+    /// The public key of this secret key (libzmq's `zmq_curve_public`;
+    /// [`curve_public`] is the same as a free function).
     pub fn public_key(&self) -> CurvePublicKey {
         CurvePublicKey(*self.0.public_key().as_bytes())
     }
@@ -155,6 +156,21 @@ pub fn curve_keypair() -> CurveKeypair {
     }
 }
 
+/// The public key of `secret` (libzmq's `zmq_curve_public`), the same as
+/// [`CurveSecretKey::public_key`] (SPEC §9.4).
+///
+/// ```
+/// use oxmq::curve::{curve_keypair, curve_public, CurveSecretKey};
+/// let pair = curve_keypair();
+/// assert_eq!(curve_public(&pair.secret), pair.public);
+/// // The server key pair of libzmq's zmq_curve(7) manual page.
+/// let secret = CurveSecretKey::parse("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6").unwrap();
+/// assert_eq!(curve_public(&secret).to_z85(), "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
+/// ```
+pub fn curve_public(secret: &CurveSecretKey) -> CurvePublicKey {
+    secret.public_key()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +191,7 @@ mod tests {
             assert_eq!(s.public_key().to_z85(), public);
             assert_eq!(s.to_z85(), secret);
             assert_eq!(s.public_key(), CurvePublicKey::parse(public).unwrap());
+            assert_eq!(curve_public(&s), s.public_key());
         }
     }
 

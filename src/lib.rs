@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod api;
+pub mod cert;
 pub mod curve;
 mod driver;
 mod error;

@@ -2,9 +2,9 @@
 //! `crate::` paths:
 //!
 //! * layer order, bottom up: the foundation types (`message`, `error`,
-//!   `options`, `routing_id`, `z85`, `curve`), `zmtp`, `pattern`, `driver`, `socket`,
-//!   `api`; a module may use its own layer and those below, never one
-//!   above;
+//!   `options`, `routing_id`, `z85`, `curve`, `cert`), `zmtp`, `pattern`,
+//!   `driver`, `socket`, `api`; a module may use its own layer and those
+//!   below, never one above;
 //! * no circle of imports among the files and subfolders of any folder;
 //! * the sans-IO layers (`zmtp`, `pattern`) mention no tokio, sockets,
 //!   clocks or threads outside their tests.
@@ -19,7 +19,15 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
-        &["message", "error", "options", "routing_id", "z85", "curve"],
+        &[
+            "message",
+            "error",
+            "options",
+            "routing_id",
+            "z85",
+            "curve",
+            "cert",
+        ],
     ),
     ("zmtp", &["zmtp"]),
     ("pattern", &["pattern"]),
