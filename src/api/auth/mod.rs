@@ -152,6 +152,20 @@ impl Authenticator {
         });
     }
 
+    /// The CURVE clients `domain` lets in: the public keys of the
+    /// certificates (`*.key` files) in `dir`, read now (SPEC §9.6); like
+    /// pyzmq's `configure_curve(domain, location)`. A file that does not
+    /// load fails the call, and the configuration is left as it was.
+    pub fn configure_curve_directory(
+        &self,
+        domain: &str,
+        dir: impl AsRef<std::path::Path>,
+    ) -> std::result::Result<(), crate::cert::CertError> {
+        let keys = crate::cert::load_public_keys(dir)?;
+        self.configure_curve(domain, keys);
+        Ok(())
+    }
+
     /// Lets any CURVE client into `domain` (encryption without
     /// authentication; pyzmq's `CURVE_ALLOW_ANY`).
     pub fn configure_curve_any(&self, domain: &str) {
