@@ -260,9 +260,7 @@ impl Handshake {
                     if !frame.command {
                         return Err(ProtocolError::MessageBeforeReady);
                     }
-                    let step = self
-                        .mechanism
-                        .on_command(Command::parse(frame.body)?, out)?;
+                    let step = self.mechanism.on_command_frame(frame.body, out)?;
                     self.on_step(step, minor_version, out)?;
                 }
             }
