@@ -1,6 +1,6 @@
-//! The greeting exchange, the security mechanism's handshake (NULL, PLAIN;
-//! with the ZAP handler's verdict where the mechanism asks for one) and the
-//! check of the peer's socket type (SPEC §3.1, §3.2, §9).
+//! The greeting exchange, the security mechanism's handshake (NULL, PLAIN,
+//! CURVE; with the ZAP handler's verdict where the mechanism asks for one)
+//! and the check of the peer's socket type (SPEC §3.1, §3.2, §9).
 
 use bytes::{Bytes, BytesMut};
 
@@ -345,3 +345,6 @@ mod tests;
 
 #[cfg(test)]
 mod plain_tests;
+
+#[cfg(test)]
+mod curve_tests;
