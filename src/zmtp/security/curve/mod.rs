@@ -27,9 +27,10 @@
 //! its MESSAGEs go on from 2. A peer's short nonces must strictly
 //! increase.
 //!
-//! Failures are typed [`ProtocolError`]s and send no ERROR, as in libzmq
-//! (RFC 26: a client that fails is disconnected without an answer); the
-//! refusal of the ZAP handler sends ERROR, from the handshake (SPEC §9.2).
+//! Failures are typed [`ProtocolError`](crate::ProtocolError)s and send no
+//! ERROR, as in libzmq (RFC 26: a client that fails is disconnected
+//! without an answer); the refusal of the ZAP handler sends ERROR, from
+//! the handshake (SPEC §9.2).
 
 mod client;
 mod keys;
