@@ -11,6 +11,9 @@
 
 use std::fmt;
 
+use curve25519_dalek::MontgomeryPoint;
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::z85::{self, Z85Error};
 
 /// Length of a key in bytes.
@@ -46,9 +49,11 @@ fn key_bytes(key: &[u8]) -> Result<[u8; KEY_LEN], KeyError> {
                     byte: key[position],
                 }
             })?;
-            let bytes = z85::decode(text)?;
+            let mut bytes = z85::decode(text)?;
             let mut out = [0u8; KEY_LEN];
             out.copy_from_slice(&bytes);
+            // The text may be a secret key: leave no copy behind.
+            bytes.zeroize();
             Ok(out)
         }
         n => Err(KeyError::Length(n)),
@@ -89,15 +94,16 @@ impl fmt::Debug for CurvePublicKey {
     }
 }
 
-/// A long-term secret key (SPEC §9.4). Its bytes are zeroed when it is
-/// dropped, and `Debug` does not show them.
+/// A long-term (or, inside the CURVE handshake, transient) secret key
+/// (SPEC §9.4). Its bytes are zeroed when it is dropped, and `Debug` does
+/// not show them.
 #[derive(Clone)]
-pub struct CurveSecretKey(crypto_box::SecretKey);
+pub struct CurveSecretKey(Zeroizing<[u8; KEY_LEN]>);
 
 impl CurveSecretKey {
     /// The key of these 32 bytes.
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
-        CurveSecretKey(crypto_box::SecretKey::from(bytes))
+        CurveSecretKey(Zeroizing::new(bytes))
     }
 
     /// A key given as 32 raw bytes or 40 Z85 characters. Errors:
@@ -105,25 +111,48 @@ impl CurveSecretKey {
     pub fn parse(key: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let mut bytes = key_bytes(key.as_ref())?;
         let key = Self::from_bytes(bytes);
-        zeroize::Zeroize::zeroize(&mut bytes);
+        bytes.zeroize();
         Ok(key)
     }
 
     /// The public key of this secret key (libzmq's `zmq_curve_public`;
-    /// [`curve_public`] is the same as a free function).
+    /// [`curve_public`] is the same as a free function): X25519 of the
+    /// base point, the scalar clamped as RFC 7748 says.
     pub fn public_key(&self) -> CurvePublicKey {
-        CurvePublicKey(*self.0.public_key().as_bytes())
+        CurvePublicKey(MontgomeryPoint::mul_base_clamped(*self.0).to_bytes())
     }
 
     /// The key as 40 Z85 characters (for a certificate file, say).
     pub fn to_z85(&self) -> String {
-        z85::encode(&self.0.to_bytes()).unwrap_or_default()
+        z85::encode(&self.0[..]).unwrap_or_default()
+    }
+
+    /// The secret bytes themselves, for a box that carries them (the CURVE
+    /// server's cookie, SPEC §9.5).
+    pub(crate) fn secret_bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
+    /// X25519 of `peer` and this key, exactly as libsodium's
+    /// `crypto_scalarmult` computes it (the scalar clamped, not reduced):
+    /// the shared secret from which `crypto_box_beforenm` derives a box
+    /// key. All zero when `peer` has low order (SPEC §9.5).
+    pub(crate) fn diffie_hellman(&self, peer: &CurvePublicKey) -> Zeroizing<[u8; KEY_LEN]> {
+        let mut point = MontgomeryPoint(peer.0).mul_clamped(*self.0);
+        let shared = Zeroizing::new(point.0);
+        point.zeroize();
+        shared
     }
 }
 
 impl PartialEq for CurveSecretKey {
+    /// Compares every byte, whatever the first difference.
     fn eq(&self, other: &Self) -> bool {
-        self.0.to_bytes() == other.0.to_bytes()
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
     }
 }
 
@@ -147,9 +176,10 @@ pub struct CurveKeypair {
 /// A new random key pair, from the operating system's random source
 /// (libzmq's `zmq_curve_keypair`) (SPEC §9.4).
 pub fn curve_keypair() -> CurveKeypair {
-    let secret = CurveSecretKey(crypto_box::SecretKey::generate(
-        &mut crypto_box::aead::OsRng,
-    ));
+    use crypto_secretbox::aead::{rand_core::RngCore, OsRng};
+    let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+    OsRng.fill_bytes(&mut bytes[..]);
+    let secret = CurveSecretKey(bytes);
     CurveKeypair {
         public: secret.public_key(),
         secret,
@@ -233,6 +263,63 @@ mod tests {
             CurvePublicKey::parse("#".repeat(40)),
             Err(KeyError::Z85(Z85Error::Overflow { .. }))
         ));
+    }
+
+    fn hex32(text: &str) -> [u8; KEY_LEN] {
+        let mut out = [0u8; KEY_LEN];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn diffie_hellman_matches_rfc_7748() {
+        // RFC 7748 section 6.1.
+        let alice = CurveSecretKey::from_bytes(hex32(
+            "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+        ));
+        let bob = CurveSecretKey::from_bytes(hex32(
+            "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+        ));
+        assert_eq!(
+            alice.public_key().as_bytes(),
+            &hex32("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+        );
+        assert_eq!(
+            bob.public_key().as_bytes(),
+            &hex32("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
+        );
+        let shared = hex32("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+        assert_eq!(*alice.diffie_hellman(&bob.public_key()), shared);
+        assert_eq!(*bob.diffie_hellman(&alice.public_key()), shared);
+    }
+
+    #[test]
+    fn low_order_points_give_an_all_zero_secret() {
+        let ours = curve_keypair().secret;
+        // u = 0 and u = 1 (points of order 2 and 4), and the same two
+        // written as p and p + 1 (p = 2^255 - 19).
+        let mut p = [0xffu8; KEY_LEN];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        let mut p_plus_1 = p;
+        p_plus_1[0] = 0xee;
+        let mut one = [0u8; KEY_LEN];
+        one[0] = 1;
+        for low in [[0u8; KEY_LEN], one, p, p_plus_1] {
+            let shared = ours.diffie_hellman(&CurvePublicKey::from_bytes(low));
+            assert_eq!(*shared, [0u8; KEY_LEN], "{low:?}");
+        }
+        let other = curve_keypair().public;
+        assert_ne!(*ours.diffie_hellman(&other), [0u8; KEY_LEN]);
+    }
+
+    #[test]
+    fn secret_keys_compare_by_value() {
+        let a = CurveSecretKey::parse(SERVER_SECRET).unwrap();
+        assert_eq!(a.clone(), a);
+        assert_ne!(a, CurveSecretKey::parse(CLIENT_SECRET).unwrap());
     }
 
     #[test]

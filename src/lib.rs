@@ -58,7 +58,7 @@ pub use routing_id::RoutingId;
 pub use socket::{
     Client, Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Server, Sub, XPub, XSub,
 };
-pub use zmtp::{Mechanism, ProtocolError, SocketType};
+pub use zmtp::{CurveBox, CurveCommand, CurveKey, Mechanism, ProtocolError, SocketType};
 
 /// Not part of the API: the sans-IO layers, for oxmq's own fuzz targets
 /// and protocol tests (a scripted raw peer encodes with them). Anything

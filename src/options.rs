@@ -4,6 +4,7 @@ use bytes::Bytes;
 use std::fmt;
 use std::time::Duration;
 
+use crate::curve::{CurvePublicKey, CurveSecretKey};
 use crate::error::{Error, Result};
 
 /// Bytes that `Debug` does not show: a password (SPEC §9.3).
@@ -142,6 +143,21 @@ pub struct SocketOptions {
     /// client's credentials. Wins over `plain_username`/`plain_password`.
     /// Default false (SPEC §9.2, §9.3).
     pub plain_server: bool,
+    /// CURVE server (ZMQ_CURVE_SERVER): the socket's tcp and ipc
+    /// connections are CURVE servers, proven to clients by
+    /// `curve_secretkey` (required). Default false (SPEC §9.5).
+    pub curve_server: bool,
+    /// Our long-term secret key (ZMQ_CURVE_SECRETKEY), for a CURVE server
+    /// or client; not shown by `Debug`. Default none (SPEC §9.5).
+    pub curve_secretkey: Option<CurveSecretKey>,
+    /// Our long-term public key (ZMQ_CURVE_PUBLICKEY). Optional: it is
+    /// derived from `curve_secretkey`, and must match it when given.
+    /// Default none (SPEC §9.5).
+    pub curve_publickey: Option<CurvePublicKey>,
+    /// The server's long-term public key (ZMQ_CURVE_SERVERKEY): set, the
+    /// socket's tcp and ipc connections are CURVE clients of that server
+    /// (with `curve_secretkey`, required). Default none (SPEC §9.5).
+    pub curve_serverkey: Option<CurvePublicKey>,
     /// ZAP domain (ZMQ_ZAP_DOMAIN), at most 255 bytes, sent in the socket's
     /// ZAP requests; a non-empty one makes NULL connections ask the
     /// handler too. Default empty (SPEC §9.2).
@@ -180,6 +196,10 @@ impl Default for SocketOptions {
             plain_password: None,
             reconnect_after_error: false,
             plain_server: false,
+            curve_server: false,
+            curve_secretkey: None,
+            curve_publickey: None,
+            curve_serverkey: None,
             zap_domain: Bytes::new(),
             zap_enforce_domain: false,
         }
@@ -337,6 +357,32 @@ impl SocketOptions {
         self
     }
 
+    /// Sets [`curve_server`](Self::curve_server).
+    pub fn curve_server(mut self, on: bool) -> Self {
+        self.curve_server = on;
+        self
+    }
+
+    /// Sets [`curve_secretkey`](Self::curve_secretkey). Keys given as
+    /// bytes or Z85 text are read with [`CurveSecretKey::parse`], which
+    /// refuses anything but 32 bytes or 40 Z85 characters.
+    pub fn curve_secretkey(mut self, key: CurveSecretKey) -> Self {
+        self.curve_secretkey = Some(key);
+        self
+    }
+
+    /// Sets [`curve_publickey`](Self::curve_publickey).
+    pub fn curve_publickey(mut self, key: CurvePublicKey) -> Self {
+        self.curve_publickey = Some(key);
+        self
+    }
+
+    /// Sets [`curve_serverkey`](Self::curve_serverkey).
+    pub fn curve_serverkey(mut self, key: CurvePublicKey) -> Self {
+        self.curve_serverkey = Some(key);
+        self
+    }
+
     /// Sets [`zap_domain`](Self::zap_domain).
     pub fn zap_domain(mut self, domain: impl Into<Bytes>) -> Self {
         self.zap_domain = domain.into();
@@ -362,11 +408,46 @@ impl SocketOptions {
         let password = self.plain_password.as_ref().map_or(0, |p| p.0.len());
         let refused = too_long("plain_username", user)
             .or_else(|| too_long("plain_password", password))
-            .or_else(|| too_long("zap_domain", self.zap_domain.len()));
+            .or_else(|| too_long("zap_domain", self.zap_domain.len()))
+            .or_else(|| self.curve_refusal());
         match refused {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// What is wrong with the CURVE options, if anything (SPEC §9.5).
+    fn curve_refusal(&self) -> Option<Error> {
+        let invalid = |option, reason: &str| {
+            Some(Error::InvalidOption {
+                option,
+                reason: reason.to_owned(),
+            })
+        };
+        let curve = self.curve_server || self.curve_serverkey.is_some();
+        let plain = self.plain_server || self.plain_client().is_some();
+        if !curve {
+            return None;
+        }
+        if self.curve_server && self.curve_serverkey.is_some() {
+            return invalid(
+                "curve_server",
+                "a socket is a CURVE server or a client of one, not both",
+            );
+        }
+        if plain {
+            return invalid("curve_server", "a socket uses CURVE or PLAIN, not both");
+        }
+        let Some(secret) = &self.curve_secretkey else {
+            return invalid("curve_secretkey", "CURVE needs our long-term secret key");
+        };
+        if self
+            .curve_publickey
+            .is_some_and(|p| p != secret.public_key())
+        {
+            return invalid("curve_publickey", "not the public key of curve_secretkey");
+        }
+        None
     }
 
     /// The PLAIN client's user name and password, if either is set

@@ -112,6 +112,133 @@ pub enum ProtocolError {
     /// (SPEC §9.2).
     #[error("no ZAP handler answered: {0}")]
     NoZapHandler(&'static str),
+    /// A CURVE box did not open: it was forged, altered on the way, or
+    /// sealed with other keys than ours (a client that has the wrong
+    /// server key fails the server's HELLO check) (SPEC §9.5).
+    #[error("CURVE: the {0} does not open: forged, altered, or sealed with other keys")]
+    CryptoFailure(CurveBox),
+    /// A CURVE short nonce is not above the last one the peer used: a
+    /// replayed or reordered command (SPEC §9.5).
+    #[error("CURVE: {command} short nonce {nonce} is not above the previous one, {last}: replayed or reordered")]
+    InvalidNonce {
+        /// The command that carried it.
+        command: CurveCommand,
+        /// Its short nonce.
+        nonce: u64,
+        /// The peer's previous short nonce.
+        last: u64,
+    },
+    /// A CURVE command of the wrong size, or with a field of the wrong
+    /// value (SPEC §9.5).
+    #[error("CURVE: malformed {command}: {reason}")]
+    MalformedCurve {
+        /// The command.
+        command: CurveCommand,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A CURVE key of low order: the X25519 secret it shares with any key
+    /// is all zero, so it would protect nothing (SPEC §9.5).
+    #[error("CURVE: the {0} has low order (its shared secret is all zero)")]
+    WeakKey(CurveKey),
+    /// A key sealed inside a CURVE box is not the one expected (SPEC §9.5).
+    #[error("CURVE: the {key} in the {within} is not the one expected")]
+    KeyMismatch {
+        /// Which key.
+        key: CurveKey,
+        /// The box that named it.
+        within: CurveBox,
+    },
+}
+
+/// A command of the CURVE handshake or data phase (RFC 26, SPEC §9.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CurveCommand {
+    /// The client's first command.
+    Hello,
+    /// The server's answer to HELLO.
+    Welcome,
+    /// The client's answer to WELCOME.
+    Initiate,
+    /// The server's last handshake command.
+    Ready,
+    /// A frame of the data phase.
+    Message,
+}
+
+impl std::fmt::Display for CurveCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CurveCommand::Hello => "HELLO",
+            CurveCommand::Welcome => "WELCOME",
+            CurveCommand::Initiate => "INITIATE",
+            CurveCommand::Ready => "READY",
+            CurveCommand::Message => "MESSAGE",
+        })
+    }
+}
+
+/// A box of the CURVE handshake or data phase (RFC 26, SPEC §9.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CurveBox {
+    /// HELLO's signature box, from the client's transient key to the
+    /// server's long-term key.
+    Hello,
+    /// WELCOME's box, from the server's long-term key to the client's
+    /// transient key.
+    Welcome,
+    /// The cookie, sealed with the server's cookie key.
+    Cookie,
+    /// INITIATE's box, between the two transient keys.
+    Initiate,
+    /// The vouch inside INITIATE's box, from the client's long-term key to
+    /// the server's transient key.
+    Vouch,
+    /// READY's box, between the two transient keys.
+    Ready,
+    /// A MESSAGE's box, between the two transient keys.
+    Message,
+}
+
+impl std::fmt::Display for CurveBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CurveBox::Hello => "HELLO signature box",
+            CurveBox::Welcome => "WELCOME box",
+            CurveBox::Cookie => "WELCOME cookie",
+            CurveBox::Initiate => "INITIATE box",
+            CurveBox::Vouch => "INITIATE vouch",
+            CurveBox::Ready => "READY box",
+            CurveBox::Message => "MESSAGE box",
+        })
+    }
+}
+
+/// One of the four keys of a CURVE connection (RFC 26, SPEC §9.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CurveKey {
+    /// The server's long-term public key (S).
+    ServerLongTerm,
+    /// The server's transient public key (S').
+    ServerTransient,
+    /// The client's long-term public key (C).
+    ClientLongTerm,
+    /// The client's transient public key (C').
+    ClientTransient,
+}
+
+impl std::fmt::Display for CurveKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CurveKey::ServerLongTerm => "server's long-term key",
+            CurveKey::ServerTransient => "server's transient key",
+            CurveKey::ClientLongTerm => "client's long-term key",
+            CurveKey::ClientTransient => "client's transient key",
+        })
+    }
 }
 
 /// Why a ZAP reply was refused (SPEC §9.2); the handshake it answers

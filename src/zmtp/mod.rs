@@ -11,9 +11,10 @@
 //! * [`Greeting`]: the fixed 64-byte greeting (SPEC §3.1), naming a
 //!   [`Mechanism`].
 //! * [`Handshake`]: the greeting exchange, the security mechanism
-//!   (`security`: NULL, PLAIN, the ZAP verdict) and the peer's socket type
-//!   (SPEC §3.2, §9).
-//! * `transform`: what the mechanism does to frames after the handshake.
+//!   (`security`: NULL, PLAIN, CURVE, the ZAP verdict) and the peer's
+//!   socket type (SPEC §3.2, §9).
+//! * `transform`: what the mechanism does to frames after the handshake
+//!   (CURVE's MESSAGE boxes, SPEC §9.5).
 //! * [`FrameDecoder`], [`encode_frame`], [`encode_message`]: framing (SPEC §3.3).
 //! * [`Command`]: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL (SPEC §3.4).
 //! * [`SocketType`]: socket-type names and compatibility (SPEC §3.5).
@@ -32,7 +33,7 @@ pub mod socket_type;
 pub mod transform;
 
 pub use command::Command;
-pub use error::ProtocolError;
+pub use error::{CurveBox, CurveCommand, CurveKey, ProtocolError};
 pub use frame::{
     encode_frame, encode_message, frame_header, Frame, FrameDecoder, FLAG_COMMAND, FLAG_LONG,
     FLAG_MORE,

@@ -21,6 +21,9 @@
 //! the stream is idle, that byte is the flags byte of the next frame, and
 //! 0xFF there is an invalid flags value (reserved bits set, SPEC §3.3).
 //!
+//! [`FaultProxy::record`] keeps a copy of every byte forwarded each way
+//! (after any corruption), for tests that look at what the wire carried.
+//!
 //! Dropping the proxy stops the listener and every connection, and joins
 //! all threads (each blocks at most `POLL` in a read, and a blocked write
 //! is ended by the shutdown of its socket).
@@ -97,11 +100,16 @@ struct Shared {
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// One-shot corruption armed: the value to write.
     corrupt_next: Mutex<Option<u8>>,
+    /// One-shot flip armed: the index in the next client→server read whose
+    /// byte is XORed with 0x01 (the last byte, if the read is shorter).
+    flip_next: Mutex<Option<usize>>,
     accepted: AtomicU64,
     bytes_c2s: AtomicU64,
     bytes_s2c: AtomicU64,
     cut: AtomicU64,
     corrupted: AtomicU64,
+    /// The bytes forwarded client→server and server→client, when recording.
+    recorded: Mutex<Option<(Vec<u8>, Vec<u8>)>>,
 }
 
 impl Shared {
@@ -147,6 +155,8 @@ impl FaultProxy {
             bytes_s2c: AtomicU64::new(0),
             cut: AtomicU64::new(0),
             corrupted: AtomicU64::new(0),
+            recorded: Mutex::new(None),
+            flip_next: Mutex::new(None),
         });
         let sh = shared.clone();
         let acceptor = std::thread::Builder::new()
@@ -202,6 +212,29 @@ impl FaultProxy {
             .cut
             .fetch_add(conns.len() as u64, Ordering::Relaxed);
         conns.len()
+    }
+
+    /// Flips the lowest bit of byte `index` of the next client→server read
+    /// (of its last byte if the read is shorter), once: sent when the
+    /// stream is idle, that read starts with the next frame.
+    pub fn flip_next_c2s_byte_at(&self, index: usize) {
+        *self.shared.flip_next.lock().unwrap() = Some(index);
+    }
+
+    /// Starts keeping a copy of every byte forwarded from now on.
+    pub fn record(&self) {
+        *self.shared.recorded.lock().unwrap() = Some((Vec::new(), Vec::new()));
+    }
+
+    /// The bytes forwarded since [`record`](Self::record): client→server
+    /// and server→client.
+    pub fn recorded(&self) -> (Vec<u8>, Vec<u8>) {
+        self.shared
+            .recorded
+            .lock()
+            .unwrap()
+            .clone()
+            .unwrap_or_default()
     }
 
     /// Overwrites the next client→server byte forwarded (on whichever
@@ -360,6 +393,10 @@ fn forward(sh: &Shared, mut src: TcpStream, mut dst: TcpStream, c2s: bool) {
                 data[0] = v;
                 sh.corrupted.fetch_add(1, Ordering::Relaxed);
             }
+            if let Some(i) = sh.flip_next.lock().unwrap().take() {
+                data[i.min(n - 1)] ^= 0x01;
+                sh.corrupted.fetch_add(1, Ordering::Relaxed);
+            }
             if let Fault::Corrupt { every_nth, value } = mode {
                 let nth = every_nth.max(1);
                 for (i, b) in data.iter_mut().enumerate() {
@@ -371,6 +408,9 @@ fn forward(sh: &Shared, mut src: TcpStream, mut dst: TcpStream, c2s: bool) {
             }
         }
         offset += n as u64;
+        if let Some((c2s_bytes, s2c_bytes)) = sh.recorded.lock().unwrap().as_mut() {
+            if c2s { c2s_bytes } else { s2c_bytes }.extend_from_slice(data);
+        }
         match mode {
             Fault::Fragment {
                 max_chunk,

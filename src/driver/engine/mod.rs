@@ -37,6 +37,7 @@ use crate::driver::monitor::{DisconnectReason, SocketEvent};
 use crate::driver::pipe::Hook;
 use crate::driver::zap;
 use crate::options::SocketOptions;
+use crate::zmtp::security::curve::CurveClientKeys;
 use crate::zmtp::security::plain::PlainCredentials;
 use crate::zmtp::security::zap::ZapConfig;
 use crate::zmtp::security::Security;
@@ -88,9 +89,20 @@ fn session_config(port: &dyn Port, attach: &Attach, peer_address: Bytes) -> Sess
     }
 }
 
-/// The mechanism the options choose (SPEC §9): PLAIN server, PLAIN
-/// client or NULL.
+/// The mechanism the options choose (SPEC §9): CURVE server or client,
+/// PLAIN server or client, or NULL. `bind` and `connect` refused options
+/// that mix them or lack a key (`SocketOptions::check`).
 fn security(o: &SocketOptions) -> Security {
+    if let Some(secret) = &o.curve_secretkey {
+        if o.curve_server {
+            return Security::CurveServer {
+                secret: secret.clone(),
+            };
+        }
+        if let Some(server) = o.curve_serverkey {
+            return Security::CurveClient(CurveClientKeys::new(secret.clone(), server));
+        }
+    }
     if o.plain_server {
         return Security::PlainServer;
     }
@@ -203,7 +215,10 @@ pub(crate) async fn run(
             // written already (`handshake` writes before it looks at the
             // session's events).
             tracing::warn!(%endpoint, %peer, %reason, "ZMTP handshake failed; connection closed");
-            let ours = matches!(security(port.options()), Security::PlainClient(_));
+            let ours = matches!(
+                security(port.options()),
+                Security::PlainClient(_) | Security::CurveClient(_)
+            );
             let refused = ours
                 && matches!(
                     reason,

@@ -1,6 +1,6 @@
-//! The greeting exchange, the security mechanism's handshake (NULL, PLAIN;
-//! with the ZAP handler's verdict where the mechanism asks for one) and the
-//! check of the peer's socket type (SPEC §3.1, §3.2, §9).
+//! The greeting exchange, the security mechanism's handshake (NULL, PLAIN,
+//! CURVE; with the ZAP handler's verdict where the mechanism asks for one)
+//! and the check of the peer's socket type (SPEC §3.1, §3.2, §9).
 
 use bytes::{Bytes, BytesMut};
 
@@ -284,9 +284,7 @@ impl Handshake {
                     if !frame.command {
                         return Err(ProtocolError::MessageBeforeReady);
                     }
-                    let step = self
-                        .mechanism
-                        .on_command(Command::parse(frame.body)?, out)?;
+                    let step = self.mechanism.on_command_frame(frame.body, out)?;
                     self.on_step(step, minor_version, out)?;
                 }
             }
@@ -376,3 +374,6 @@ mod tests;
 
 #[cfg(test)]
 mod plain_tests;
+
+#[cfg(test)]
+mod curve_tests;

@@ -7,12 +7,14 @@
 //! (`Transform`): identity for NULL (and for PLAIN), a box per frame for
 //! CURVE.
 //!
-//! NULL ([`null`]) and PLAIN ([`plain`]) are implemented; CURVE is next.
+//! NULL ([`null`]), PLAIN ([`plain`], SPEC §9.3) and CURVE ([`curve`],
+//! RFC 26, SPEC §9.5) are implemented.
 //! A server-side mechanism that needs the ZAP handler's verdict answers
 //! [`Step::Authenticate`] with the credentials; the handshake makes the
 //! request ([`zap`]), and on approval calls
 //! [`SecurityMechanism::approved`] (SPEC §9.2).
 
+pub mod curve;
 pub mod null;
 pub mod plain;
 pub mod zap;
@@ -26,9 +28,10 @@ use super::error::ProtocolError;
 use super::mechanism::Mechanism;
 use super::metadata::Metadata;
 use super::transform::Transform;
+use crate::curve::CurveSecretKey;
 
 /// Where a mechanism's handshake is after an input.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Step {
     /// More commands from the peer are needed.
     Continue,
@@ -60,6 +63,15 @@ pub trait SecurityMechanism: Send + fmt::Debug {
 
     /// A command frame from the peer during the handshake.
     fn on_command(&mut self, command: Command, out: &mut BytesMut) -> Result<Step, ProtocolError>;
+
+    /// A command frame's body (name and data) from the peer during the
+    /// handshake, as it came: what the handshake calls. By default it is
+    /// parsed and given to [`on_command`](Self::on_command); CURVE, whose
+    /// READY holds a box where the others' holds properties, reads the
+    /// body itself.
+    fn on_command_frame(&mut self, body: Bytes, out: &mut BytesMut) -> Result<Step, ProtocolError> {
+        self.on_command(Command::parse(body)?, out)
+    }
 
     /// The ZAP handler approved the credentials of [`Step::Authenticate`]
     /// (status 200), or no handler is bound and the mechanism may go on
@@ -97,6 +109,14 @@ pub enum Security {
     PlainClient(plain::PlainCredentials),
     /// A PLAIN server (SPEC §9.3).
     PlainServer,
+    /// A CURVE client with its long-term key pair and the server's public
+    /// key (SPEC §9.5).
+    CurveClient(curve::CurveClientKeys),
+    /// A CURVE server with its long-term secret key (SPEC §9.5).
+    CurveServer {
+        /// The server's long-term secret key (`Debug` does not show it).
+        secret: CurveSecretKey,
+    },
 }
 
 impl Security {
@@ -107,6 +127,8 @@ impl Security {
             Security::Null => Box::new(null::Null::new(!zap.domain.is_empty())),
             Security::PlainClient(c) => Box::new(plain::PlainClient::new(c.clone())),
             Security::PlainServer => Box::new(plain::PlainServer::default()),
+            Security::CurveClient(keys) => Box::new(curve::CurveClient::new(keys.clone())),
+            Security::CurveServer { secret } => Box::new(curve::CurveServer::new(secret.clone())),
         }
     }
 }

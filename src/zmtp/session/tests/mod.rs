@@ -165,6 +165,7 @@ fn pump(a: &mut Session, b: &mut Session, now: Instant, chunk: usize) {
 }
 
 mod commands;
+mod curve;
 mod frames;
 mod greeting;
 mod handshake;

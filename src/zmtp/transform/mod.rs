@@ -3,30 +3,43 @@
 //! is done.
 //!
 //! NULL and PLAIN send frames as they are ([`Transform::Identity`]).
-//! CURVE (RFC 26) will add a variant that seals each frame, flags
-//! included, into a MESSAGE command box on the way out and opens it on the
-//! way in; the session calls nothing else, so that is its whole seam.
+//! CURVE (RFC 26, SPEC §9.5) seals each frame, flags included, into a
+//! MESSAGE box on the way out and opens it on the way in
+//! ([`Transform::Curve`], [`curve`]); the session calls nothing else, so
+//! that is its whole seam. [`nacl`] has the boxes CURVE's handshake uses
+//! too.
+
+pub mod curve;
+pub(crate) mod nacl;
 
 use bytes::BytesMut;
 
 use super::command::Command;
 use super::error::ProtocolError;
 use super::frame::{encode_frame, Frame};
+use curve::CurveCodec;
 
 /// How frames are carried after the handshake (SPEC §3.3).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Not `Clone`: a copy of a CURVE transform would send its short nonces
+/// a second time.
+#[derive(Debug, Default)]
 pub enum Transform {
     /// Frames go on the wire as they are.
     #[default]
     Identity,
+    /// Every frame is sealed into a CURVE MESSAGE (SPEC §9.5).
+    Curve(Box<CurveCodec>),
 }
 
 impl Transform {
-    /// The frame carried by a frame read from the wire.
+    /// The frame carried by a frame read from the wire: itself, or the
+    /// frame a CURVE MESSAGE holds (errors: SPEC §9.5).
     #[inline]
     pub fn decode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
         match self {
             Transform::Identity => Ok(frame),
+            Transform::Curve(codec) => codec.decode(frame),
         }
     }
 
@@ -43,6 +56,7 @@ impl Transform {
     pub fn encode(&mut self, body: &[u8], more: bool, command: bool, out: &mut BytesMut) {
         match self {
             Transform::Identity => encode_frame(body, more, command, out),
+            Transform::Curve(codec) => codec.encode(body, more, command, out),
         }
     }
 
@@ -51,6 +65,10 @@ impl Transform {
     pub fn encode_command(&mut self, command: &Command, out: &mut BytesMut) {
         match self {
             Transform::Identity => command.encode(out),
+            Transform::Curve(codec) => codec.encode_command(command, out),
         }
     }
 }
+
+#[cfg(test)]
+mod curve_tests;
