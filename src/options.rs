@@ -133,8 +133,8 @@ pub struct SocketOptions {
     /// PLAIN client (ZMQ_PLAIN_PASSWORD): the password, at most 255 bytes;
     /// not shown by `Debug`. Default none (SPEC §9.3).
     pub plain_password: Option<Secret>,
-    /// Reconnect after the peer refused our credentials with ERROR, as
-    /// libzmq does. Default false: as RFC 37 says, the socket stops
+    /// Reconnect after the peer refused our credentials with ERROR.
+    /// Default false: as RFC 37 says (and libzmq does), the socket stops
     /// reconnecting to that endpoint (`SocketEvent::ConnectStopped`)
     /// (SPEC §9.3).
     pub reconnect_after_error: bool,

@@ -391,7 +391,7 @@ fn a_client_refused_with_error_stops_reconnecting_unless_told() {
         "asked once: the client did not come back"
     );
 
-    // libzmq's behaviour, on request: it keeps trying.
+    // On request, it keeps trying.
     let handler = Handler::start(admin_only);
     let client = Dealer::with_options(
         opts()
