@@ -23,6 +23,12 @@ use super::transform::Transform;
 /// the driver buffer its bytes.
 pub const HANDSHAKE_MAX_FRAME: u64 = 64 * 1024;
 
+/// Longest `Identity` a peer may announce (RFC 37: 0 to 255 bytes).
+const MAX_IDENTITY: usize = 255;
+
+/// Reason sent in the ERROR command when the peer's identity is refused.
+const INVALID_IDENTITY: &str = "Invalid identity";
+
 /// Reason sent in the ERROR command when the peer's socket type is refused
 /// (SPEC §3.5).
 const INVALID_SOCKET_TYPE: &str = "Invalid socket type";
@@ -326,9 +332,13 @@ impl Handshake {
             // Only a handler names the user: a peer's own claim is dropped.
             None => metadata.remove(USER_ID),
         }
-        let peer = self.check_peer(&metadata).inspect_err(|_| {
+        let peer = self.check_peer(&metadata).inspect_err(|e| {
+            let reason = match e {
+                ProtocolError::MalformedMetadata(_) => INVALID_IDENTITY,
+                _ => INVALID_SOCKET_TYPE,
+            };
             Command::Error {
-                reason: INVALID_SOCKET_TYPE.to_owned(),
+                reason: reason.to_owned(),
             }
             .encode(out);
         })?;
@@ -357,8 +367,15 @@ impl Handshake {
         metadata
     }
 
-    /// Validates the peer's socket type against ours (SPEC §3.5).
+    /// Validates the peer's socket type against ours (SPEC §3.5), and the
+    /// length of its identity (at most 255 bytes, RFC 37).
     fn check_peer(&self, metadata: &Metadata) -> Result<SocketType, ProtocolError> {
+        if let Some(id) = metadata.get(IDENTITY).filter(|id| id.len() > MAX_IDENTITY) {
+            return Err(ProtocolError::MalformedMetadata(format!(
+                "an Identity of {} bytes; at most {MAX_IDENTITY}",
+                id.len()
+            )));
+        }
         let ours = self.config.socket_type;
         let theirs = metadata.socket_type()?;
         if ours.is_compatible_with(theirs) {

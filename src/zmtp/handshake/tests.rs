@@ -393,3 +393,35 @@ fn a_peer_cannot_name_its_own_user_id() {
         Some(&b"kept"[..])
     );
 }
+
+#[test]
+fn an_identity_over_255_bytes_is_refused() {
+    for (len, ok) in [(255usize, true), (256, false)] {
+        let (mut hs, mut out) = after_greeting(SocketType::Router);
+        let mut md = Metadata::new();
+        md.insert("Socket-Type", Bytes::from_static(b"DEALER"));
+        md.insert("Identity", Bytes::from(vec![b'i'; len]));
+        let mut input = BytesMut::new();
+        Command::Ready(md).encode(&mut input);
+        let result = hs.feed(&mut input, &mut out);
+        if ok {
+            assert!(
+                matches!(result, Ok(HandshakeStatus::Done(_))),
+                "{len}: {result:?}"
+            );
+        } else {
+            assert!(
+                matches!(result, Err(ProtocolError::MalformedMetadata(_))),
+                "{len}: {result:?}"
+            );
+            let mut d = FrameDecoder::new(None);
+            let f = d.decode(&mut out).unwrap().expect("an ERROR");
+            assert_eq!(
+                Command::parse(f.body).unwrap(),
+                Command::Error {
+                    reason: "Invalid identity".to_owned()
+                }
+            );
+        }
+    }
+}
