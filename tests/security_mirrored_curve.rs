@@ -446,7 +446,7 @@ fn invalid_keysize() {
         CurveSecretKey::parse(&long[..41]).err(),
         Some(KeyError::Length(41))
     );
-    assert_eq!(CurvePublicKey::parse(&[0u8; 31]), Err(KeyError::Length(31)));
+    assert_eq!(CurvePublicKey::parse([0u8; 31]), Err(KeyError::Length(31)));
 }
 
 #[test]
