@@ -9,7 +9,7 @@
 //! - test_security_plain.cpp: `test_plain_success`,
 //!   `test_plain_client_as_server_fails`,
 //!   `test_plain_wrong_credentials_fails`, `test_plain_vanilla_socket`;
-//! - test_security_zap.cpp, for NULL and PLAIN: wrong version, wrong
+//! - test_security_zap.cpp, for NULL, PLAIN and CURVE: wrong version, wrong
 //!   request id, invalid status, too many parts, status 300, status 500,
 //!   no handler (with enforce), a handler that disconnects, one that never
 //!   receives, one that never sends.
@@ -241,11 +241,19 @@ fn plain_wrong_credentials_fails() {
     );
 }
 
-/// The two mechanisms test_security_zap.cpp runs its cases with.
+/// The three mechanisms test_security_zap.cpp runs its cases with.
 #[derive(Clone, Copy, Debug)]
 enum Mech {
     Null,
     Plain,
+    Curve,
+}
+
+/// The CURVE key pairs of the CURVE cases: the server's, the client's.
+fn curve_keys() -> &'static (oxmq::curve::CurveKeypair, oxmq::curve::CurveKeypair) {
+    static KEYS: std::sync::OnceLock<(oxmq::curve::CurveKeypair, oxmq::curve::CurveKeypair)> =
+        std::sync::OnceLock::new();
+    KEYS.get_or_init(|| (oxmq::curve::curve_keypair(), oxmq::curve::curve_keypair()))
 }
 
 impl Mech {
@@ -256,6 +264,9 @@ impl Mech {
         match self {
             Mech::Null => o,
             Mech::Plain => o.plain_server(true),
+            Mech::Curve => o
+                .curve_server(true)
+                .curve_secretkey(curve_keys().0.secret.clone()),
         }
     }
 
@@ -263,6 +274,9 @@ impl Mech {
         match self {
             Mech::Null => opts(),
             Mech::Plain => opts().plain_username("admin").plain_password("password"),
+            Mech::Curve => opts()
+                .curve_secretkey(curve_keys().1.secret.clone())
+                .curve_serverkey(curve_keys().0.public),
         }
     }
 }
@@ -431,4 +445,9 @@ fn zap_errors_null() {
 #[test]
 fn zap_errors_plain() {
     zap_errors(Mech::Plain);
+}
+
+#[test]
+fn zap_errors_curve() {
+    zap_errors(Mech::Curve);
 }
