@@ -15,7 +15,8 @@
 //! `..._invalid_initiate_command_encrypted_cookie`,
 //! `..._invalid_initiate_command_encrypted_content`,
 //! `test_curve_security_invalid_keysize`; and, beyond libzmq's file, a
-//! routing id longer than 255 bytes in INITIATE.
+//! routing id longer than 255 bytes in INITIATE, and a replayed or
+//! reordered MESSAGE.
 
 mod support;
 
@@ -461,4 +462,68 @@ fn a_routing_id_longer_than_255_bytes_in_initiate() {
         "an Identity of 300 bytes: {result:?}"
     );
     assert!(matches!(f.server.try_recv(), Err(Error::WouldBlock)));
+}
+
+/// Beyond libzmq's tests: a replayed or a reordered MESSAGE box closes
+/// that connection only, with `InvalidNonce`, and nothing it carried is
+/// delivered twice or out of order; a client on another connection is
+/// undisturbed.
+#[test]
+fn a_replayed_or_reordered_message_closes_that_connection_only() {
+    let _turn = turn();
+    let f = fixture();
+    let other = curve_client(&f.valid.secret, f.server_keys.public);
+    other.connect(&f.ep).expect("connect");
+    assert_eq!(outcome(&f.mon), Ok(()));
+    for reorder in [false, true] {
+        let mut c = RawClient::initiate(&f, None);
+        c.send();
+        // The server's READY: a short frame (under 256 bytes).
+        let mut head = [0u8; 2];
+        c.stream.read_exact(&mut head).expect("READY header");
+        let mut body = vec![0u8; usize::from(head[1])];
+        c.stream.read_exact(&mut body).expect("READY");
+        let mut inbox = BytesMut::from(&[&head[..], &body[..]].concat()[..]);
+        let done = c.hs.feed(&mut inbox, &mut c.out).expect("READY accepted");
+        assert!(matches!(
+            done,
+            oxmq::__internal::zmtp::HandshakeStatus::Done(_)
+        ));
+        assert_eq!(outcome(&f.mon), Ok(()));
+        let mut t = c.hs.transform();
+        let (mut one, mut two) = (BytesMut::new(), BytesMut::new());
+        t.encode(b"one", false, false, &mut one);
+        t.encode(b"two", false, false, &mut two);
+        let wire = if reorder {
+            [&two[..], &one[..]].concat()
+        } else {
+            [&one[..], &one[..]].concat()
+        };
+        c.stream.write_all(&wire).expect("write");
+        let reason = match wait_event(&f.mon, "Disconnected", |e| {
+            matches!(e, SocketEvent::Disconnected { .. })
+        }) {
+            SocketEvent::Disconnected { reason, .. } => reason,
+            _ => unreachable!(),
+        };
+        assert!(
+            matches!(
+                reason,
+                DisconnectReason::Protocol(ProtocolError::InvalidNonce {
+                    command: CurveCommand::Message,
+                    ..
+                })
+            ),
+            "reorder={reorder}: {reason:?}"
+        );
+        let first = f.server.blocking_recv().expect("the first message");
+        assert_eq!(first, Message::from(if reorder { "two" } else { "one" }));
+        // The other connection carries on, and nothing more came from the
+        // closed one.
+        other.blocking_send(Message::from("other")).expect("send");
+        assert_eq!(
+            f.server.blocking_recv().expect("recv"),
+            Message::from("other")
+        );
+    }
 }
