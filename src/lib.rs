@@ -4,7 +4,9 @@
 //! SERVER, PUSH, PULL, PUB, SUB, XPUB, XSUB, REQ, REP, DEALER, ROUTER,
 //! PAIR, and a [`proxy`] between them) over interchangeable `tcp://`,
 //! `ipc://` and `inproc://` transports, speaking ZMTP 3.1 on the wire so
-//! they talk to libzmq, pyzmq, zmq.rs and JeroMQ peers (SPEC §1).
+//! they talk to libzmq, pyzmq, zmq.rs and JeroMQ peers (SPEC §1). The
+//! PLAIN and CURVE mechanisms secure tcp and ipc connections, judged by a
+//! ZAP handler such as [`auth::Authenticator`] (SPEC §9).
 //!
 //! Every socket is `Send + Sync` and offers three forms of each call:
 //! `async` (any executor), `blocking_*` (plain threads, with the
