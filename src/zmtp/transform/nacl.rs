@@ -12,16 +12,17 @@
 //! The data phase's MESSAGE boxes ([`StreamKey`]) do not go through the
 //! generic secretbox: every MESSAGE of one direction shares the 16-byte
 //! nonce prefix, so the XSalsa20 subkey (HSalsa20 of the key and the
-//! prefix) is computed once per connection, and the keystream is made four
-//! blocks at a time by a Salsa20 written so that the compiler keeps the
-//! four blocks in SIMD lanes; the Poly1305 tag is computed with 44-bit
-//! limbs and 128-bit products. Both are checked against the secretbox, and
-//! against NaCl's own test vector, by the tests below.
+//! prefix) is computed once per connection, and each box costs only its
+//! Salsa20 keystream and Poly1305 tag (the `salsa20` and `poly1305`
+//! crates, which the secretbox itself is made of). Checked against the
+//! secretbox, and against NaCl's own test vector, by the tests below.
 
 use bytes::BytesMut;
 use crypto_secretbox::aead::rand_core::RngCore;
 use crypto_secretbox::aead::{AeadInPlace, KeyInit, OsRng};
 use crypto_secretbox::{Kdf, Key, Tag, XSalsa20Poly1305};
+use poly1305::Poly1305;
+use salsa20::cipher::{KeyIvInit, StreamCipher};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::curve::{CurvePublicKey, CurveSecretKey};
@@ -181,245 +182,14 @@ impl BoxKey {
     }
 }
 
-/// Salsa20's constant words, "expand 32-byte k".
-const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
-
-/// Little-endian words of `bytes` (4 × N of them).
-fn words<const N: usize>(bytes: &[u8]) -> [u32; N] {
-    let mut w = [0u32; N];
-    for (w, b) in w.iter_mut().zip(bytes.chunks_exact(4)) {
-        *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-    }
-    w
-}
-
-/// One Salsa20 quarter round on words `a b c d` of the state.
-#[inline(always)]
-fn quarter(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
-    x[b] ^= x[a].wrapping_add(x[d]).rotate_left(7);
-    x[c] ^= x[b].wrapping_add(x[a]).rotate_left(9);
-    x[d] ^= x[c].wrapping_add(x[b]).rotate_left(13);
-    x[a] ^= x[d].wrapping_add(x[c]).rotate_left(18);
-}
-
-/// Salsa20's 20 rounds (10 column rounds, each followed by a row round),
-/// without the final addition; written out, so that a loop over several
-/// states around it has no inner loop and is vectorized.
-#[inline(always)]
-fn rounds(x: &mut [u32; 16]) {
-    macro_rules! double_round {
-        () => {
-            quarter(x, 0, 4, 8, 12);
-            quarter(x, 5, 9, 13, 1);
-            quarter(x, 10, 14, 2, 6);
-            quarter(x, 15, 3, 7, 11);
-            quarter(x, 0, 1, 2, 3);
-            quarter(x, 5, 6, 7, 4);
-            quarter(x, 10, 11, 8, 9);
-            quarter(x, 15, 12, 13, 14);
-        };
-    }
-    double_round!();
-    double_round!();
-    double_round!();
-    double_round!();
-    double_round!();
-    double_round!();
-    double_round!();
-    double_round!();
-    double_round!();
-    double_round!();
-}
-
-/// HSalsa20 of a 32-byte key and a 16-byte input: XSalsa20's subkey.
-fn hsalsa20(key: &[u8; 32], input: &[u8; 16]) -> Zeroizing<[u32; 8]> {
-    let k: Zeroizing<[u32; 8]> = Zeroizing::new(words(key));
-    let n: [u32; 4] = words(input);
-    let mut x = Zeroizing::new([
-        SIGMA[0], k[0], k[1], k[2], k[3], SIGMA[1], n[0], n[1], n[2], n[3], SIGMA[2], k[4], k[5],
-        k[6], k[7], SIGMA[3],
-    ]);
-    rounds(&mut x);
-    Zeroizing::new([0, 5, 10, 15, 6, 7, 8, 9].map(|i| x[i]))
-}
-
-/// Blocks made at once by [`xor_wide`].
-const LANES: usize = 4;
-
-/// `state` with its counter words (8 and 9) set to `counter`.
-#[inline(always)]
-fn at_block(state: &[u32; 16], counter: u64) -> [u32; 16] {
-    let mut input = *state;
-    input[8] = counter as u32;
-    input[9] = (counter >> 32) as u32;
-    input
-}
-
-/// XORs one keystream block's words into up to 64 bytes of `buf`.
-#[inline(always)]
-fn xor_block_words(block: &mut [u8], word: impl Fn(usize) -> u32) {
-    if block.len() == 64 {
-        for (i, b) in block.chunks_exact_mut(4).enumerate() {
-            let v = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) ^ word(i);
-            b.copy_from_slice(&v.to_le_bytes());
-        }
-    } else {
-        for (j, b) in block.iter_mut().enumerate() {
-            *b ^= word(j / 4).to_le_bytes()[j % 4];
-        }
-    }
-}
-
-/// The Salsa20 keystream block `counter` of `state`, XORed into `buf`
-/// (at most 64 bytes; the keystream past its end is dropped).
-fn xor_one(state: &[u32; 16], counter: u64, buf: &mut [u8]) {
-    let input = at_block(state, counter);
-    let mut x = input;
-    rounds(&mut x);
-    xor_block_words(buf, |i| x[i].wrapping_add(input[i]));
-    x.zeroize();
-}
-
-/// [`LANES`] consecutive keystream blocks from `counter` on, XORed into
-/// `buf` (at most `64 × LANES` bytes). The loop over the blocks has a
-/// straight body, which the compiler vectorizes: word `i` of every block
-/// side by side in one SIMD register (`out[i]`).
-fn xor_wide(state: &[u32; 16], counter: u64, buf: &mut [u8]) {
-    let mut inputs = [[0u32; 16]; LANES];
-    for (l, input) in inputs.iter_mut().enumerate() {
-        *input = at_block(state, counter.wrapping_add(l as u64));
-    }
-    let mut out = [[0u32; LANES]; 16];
-    for l in 0..LANES {
-        let mut x = inputs[l];
-        rounds(&mut x);
-        for i in 0..16 {
-            out[i][l] = x[i].wrapping_add(inputs[l][i]);
-        }
-    }
-    for (l, block) in buf.chunks_mut(64).take(LANES).enumerate() {
-        xor_block_words(block, |i| out[i][l]);
-    }
-    out.zeroize();
-    inputs.zeroize();
-}
-
-/// XORs `buf` with the Salsa20 keystream of `state` from block
-/// `counter` on: [`LANES`] blocks at a time while more than two are left.
-fn xor_stream(state: &[u32; 16], mut counter: u64, buf: &mut [u8]) {
-    let mut rest = buf;
-    while rest.len() > 128 {
-        let (now, later) = rest.split_at_mut(rest.len().min(64 * LANES));
-        xor_wide(state, counter, now);
-        counter = counter.wrapping_add(LANES as u64);
-        rest = later;
-    }
-    for block in rest.chunks_mut(64) {
-        xor_one(state, counter, block);
-        counter = counter.wrapping_add(1);
-    }
-}
-
-/// Poly1305 (the one-time authenticator) of `msg` under `key` (r, then
-/// s), in three limbs of 44, 44 and 42 bits.
-fn poly1305(key: &[u8; 32], msg: &[u8]) -> [u8; TAG_LEN] {
-    const M44: u64 = (1 << 44) - 1;
-    const M42: u64 = (1 << 42) - 1;
-    let t0 = u64::from_le_bytes(key[0..8].try_into().unwrap_or_default());
-    let t1 = u64::from_le_bytes(key[8..16].try_into().unwrap_or_default());
-    // r, clamped.
-    let r0 = t0 & 0x0ffc_0fff_ffff;
-    let r1 = ((t0 >> 44) | (t1 << 20)) & 0x0fff_ffc0_ffff;
-    let r2 = (t1 >> 24) & 0x000f_ffff_fc0f;
-    // 2^130 = 5 (mod p): a product's parts at 2^132 and 2^176 come back
-    // times 20 at 2^0 and 2^44.
-    let (s1, s2) = (r1 * 20, r2 * 20);
-    let (mut h0, mut h1, mut h2) = (0u64, 0u64, 0u64);
-    let mul = |a: u64, b: u64| u128::from(a) * u128::from(b);
-    let mut block = |m: &[u8; 16], hibit: u64| {
-        let m0 = u64::from_le_bytes(m[0..8].try_into().unwrap_or_default());
-        let m1 = u64::from_le_bytes(m[8..16].try_into().unwrap_or_default());
-        h0 += m0 & M44;
-        h1 += ((m0 >> 44) | (m1 << 20)) & M44;
-        h2 += ((m1 >> 24) & M42) | hibit;
-        let d0 = mul(h0, r0) + mul(h1, s2) + mul(h2, s1);
-        let mut d1 = mul(h0, r1) + mul(h1, r0) + mul(h2, s2);
-        let mut d2 = mul(h0, r2) + mul(h1, r1) + mul(h2, r0);
-        d1 += d0 >> 44;
-        h0 = d0 as u64 & M44;
-        d2 += d1 >> 44;
-        h1 = d1 as u64 & M44;
-        h2 = d2 as u64 & M42;
-        h0 += (d2 >> 42) as u64 * 5;
-        h1 += h0 >> 44;
-        h0 &= M44;
-    };
-    let mut chunks = msg.chunks_exact(16);
-    for m in &mut chunks {
-        let mut b = [0u8; 16];
-        b.copy_from_slice(m);
-        block(&b, 1 << 40);
-    }
-    let last = chunks.remainder();
-    if !last.is_empty() {
-        let mut b = [0u8; 16];
-        b[..last.len()].copy_from_slice(last);
-        b[last.len()] = 1;
-        block(&b, 0);
-    }
-    // Fully carried, then reduced below p = 2^130 - 5.
-    let mut c = h1 >> 44;
-    h1 &= M44;
-    h2 += c;
-    c = h2 >> 42;
-    h2 &= M42;
-    h0 += c * 5;
-    c = h0 >> 44;
-    h0 &= M44;
-    h1 += c;
-    c = h1 >> 44;
-    h1 &= M44;
-    h2 += c;
-    c = h2 >> 42;
-    h2 &= M42;
-    h0 += c * 5;
-    c = h0 >> 44;
-    h0 &= M44;
-    h1 += c;
-    let mut g0 = h0 + 5;
-    c = g0 >> 44;
-    g0 &= M44;
-    let mut g1 = h1 + c;
-    c = g1 >> 44;
-    g1 &= M44;
-    let g2 = (h2 + c).wrapping_sub(1 << 42);
-    // g = h + 5 - 2^130 is the result unless it is negative.
-    let use_g = (g2 >> 63).wrapping_sub(1);
-    h0 = (h0 & !use_g) | (g0 & use_g);
-    h1 = (h1 & !use_g) | (g1 & use_g);
-    h2 = (h2 & !use_g) | (g2 & use_g);
-    // h mod 2^128, plus s.
-    let lo = h0 | (h1 << 44);
-    let hi = (h1 >> 20) | (h2 << 24);
-    let s0 = u64::from_le_bytes(key[16..24].try_into().unwrap_or_default());
-    let s1 = u64::from_le_bytes(key[24..32].try_into().unwrap_or_default());
-    let (lo, carry) = lo.overflowing_add(s0);
-    let hi = hi.wrapping_add(s1).wrapping_add(u64::from(carry));
-    let mut tag = [0u8; TAG_LEN];
-    tag[..8].copy_from_slice(&lo.to_le_bytes());
-    tag[8..].copy_from_slice(&hi.to_le_bytes());
-    tag
-}
-
 /// The key of the boxes of one direction of a CURVE connection's data
 /// phase, whose 24-byte nonces all start with the same 16 bytes (SPEC
-/// §9.5): the XSalsa20 subkey of that prefix, computed once. Seals and
-/// opens exactly as `crypto_secretbox` does with the full nonce. Zeroed
-/// when dropped.
+/// §9.5): the XSalsa20 subkey of that prefix (HSalsa20 of the box key and
+/// the prefix), computed once, then RustCrypto's Salsa20 and Poly1305 per
+/// box. Seals and opens exactly as `crypto_secretbox` does with the full
+/// nonce. Zeroed when dropped.
 pub(crate) struct StreamKey {
-    /// Salsa20's input state with the subkey in place and the nonce and
-    /// counter words zero.
-    state: Zeroizing<[u32; 16]>,
+    subkey: Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for StreamKey {
@@ -431,42 +201,23 @@ impl std::fmt::Debug for StreamKey {
 
 impl StreamKey {
     fn new(key: &[u8; 32], prefix: &[u8; 16]) -> StreamKey {
-        let k = hsalsa20(key, prefix);
-        StreamKey {
-            state: Zeroizing::new([
-                SIGMA[0], k[0], k[1], k[2], k[3], SIGMA[1], 0, 0, 0, 0, SIGMA[2], k[4], k[5], k[6],
-                k[7], SIGMA[3],
-            ]),
-        }
+        let mut sub = salsa20::hsalsa::<salsa20::cipher::consts::U10>(key.into(), prefix.into());
+        let mut subkey = Zeroizing::new([0u8; 32]);
+        subkey.copy_from_slice(&sub);
+        sub.zeroize();
+        StreamKey { subkey }
     }
 
-    /// The Salsa20 state of the box whose nonce ends with `short`, and
-    /// the Poly1305 key (the keystream's first 32 bytes). The next 32
-    /// bytes of keystream are returned too: they cover the box's first 32
-    /// bytes.
-    fn begin(&self, short: u64) -> (Zeroizing<[u32; 16]>, Zeroizing<[u8; 64]>) {
-        let mut state = Zeroizing::new(*self.state);
-        let iv = short.to_be_bytes();
-        state[6] = u32::from_le_bytes([iv[0], iv[1], iv[2], iv[3]]);
-        state[7] = u32::from_le_bytes([iv[4], iv[5], iv[6], iv[7]]);
-        let mut first = Zeroizing::new([0u8; 64]);
-        xor_one(&state, 0, &mut first[..]);
-        (state, first)
-    }
-
-    /// XORs `text` with the keystream past the Poly1305 key.
-    fn xor(state: &[u32; 16], first: &[u8; 64], text: &mut [u8]) {
-        let (head, tail) = text.split_at_mut(text.len().min(32));
-        for (b, k) in head.iter_mut().zip(&first[32..]) {
-            *b ^= k;
-        }
-        xor_stream(state, 1, tail);
-    }
-
-    fn mac_key(first: &[u8; 64]) -> Zeroizing<[u8; 32]> {
-        let mut key = Zeroizing::new([0u8; 32]);
-        key.copy_from_slice(&first[..32]);
-        key
+    /// The box's Salsa20 keystream (nonce: the last 8 bytes of the full
+    /// nonce, the short nonce big-endian), already past its first 32
+    /// bytes, and the Poly1305 key those 32 bytes are.
+    fn begin(&self, short: u64) -> (salsa20::Salsa20, Poly1305) {
+        let subkey: &[u8; 32] = &self.subkey;
+        let mut stream = salsa20::Salsa20::new(subkey.into(), &short.to_be_bytes().into());
+        let mut mac_key = Zeroizing::new([0u8; 32]);
+        stream.apply_keystream(&mut mac_key[..]);
+        let mac = Poly1305::new(poly1305::Key::from_slice(&mac_key[..]));
+        (stream, mac)
     }
 
     /// Seals in place with the nonce `prefix | short` (big-endian):
@@ -476,9 +227,9 @@ impl StreamKey {
         let Some((tag_room, text)) = buf.split_at_mut_checked(TAG_LEN) else {
             return;
         };
-        let (state, first) = self.begin(short);
-        StreamKey::xor(&state, &first, text);
-        tag_room.copy_from_slice(&poly1305(&StreamKey::mac_key(&first), text));
+        let (mut stream, mac) = self.begin(short);
+        stream.apply_keystream(text);
+        tag_room.copy_from_slice(&mac.compute_unpadded(text));
     }
 
     /// Opens in place the box (tag, then ciphertext) with the nonce
@@ -486,8 +237,8 @@ impl StreamKey {
     /// on failure `buf` is left as it was.
     pub(crate) fn open_in_place(&self, short: u64, buf: &mut [u8]) -> Result<(), BoxError> {
         let (tag, text) = buf.split_at_mut_checked(TAG_LEN).ok_or(BoxError)?;
-        let (state, first) = self.begin(short);
-        let expected = poly1305(&StreamKey::mac_key(&first), text);
+        let (mut stream, mac) = self.begin(short);
+        let expected = mac.compute_unpadded(text);
         // Every byte is compared, wherever the first difference is.
         let diff = expected
             .iter()
@@ -496,7 +247,7 @@ impl StreamKey {
         if diff != 0 {
             return Err(BoxError);
         }
-        StreamKey::xor(&state, &first, text);
+        stream.apply_keystream(text);
         Ok(())
     }
 }
