@@ -8,12 +8,17 @@
 //! ```text
 //! cargo build --release -p oxmq-perf
 //! cargo bench --bench compare -- [--rounds 5] [--filter thr-tcp,lat] [--libs oxmq,libzmq]
-//!                                [--scale 1.0] [--list] [--baseline PATH] [--busy]
+//!                                [--scale 1.0] [--list] [--baseline PATH] [--busy] [--help]
 //! ```
 //!
 //! `--baseline PATH` adds oxmq as built elsewhere (another commit's
 //! `target/release/perf`) as one more side, interleaved with this one in
 //! every round, and prints a before/after table (this oxmq ÷ baseline).
+//!
+//! The `curve-*` workloads run oxmq and libzmq with CURVE security
+//! (`perf ... --curve`: fixed test keys, no ZAP handler) and get a table
+//! of their own; `curve-handshakes-tcp` counts CURVE handshakes per
+//! second (`perf remote_hs`: a new REQ connection per round trip).
 //!
 //! `--busy` adds the busy-machine workloads (`busy-<id>`, see [`BUSY`]):
 //! the same runs while a `perf spin` process keeps one core busy, started
@@ -37,6 +42,25 @@ const RUN_DEADLINE: Duration = Duration::from_secs(120);
 /// exited successfully (e.g. a receiver still waiting for messages that the
 /// sender's library lost: libzmq over ipc, issue zeromq/libzmq#4660).
 const GRACE: Duration = Duration::from_secs(20);
+
+/// `--help`.
+const HELP: &str = "\
+cargo bench --bench compare -- [options]   (after `cargo build --release -p oxmq-perf`)
+  --rounds N        rounds per workload, libraries interleaved (default 5)
+  --filter ID[,ID]  keep workloads whose id contains one of these (see --list);
+                    curve-* ones only with a filter that says curve
+  --libs L[,L]      oxmq,libzmq,zmqrs,omqrs,raw (default: all)
+  --scale F         multiply every message count (default 1.0)
+  --list            print the workloads (id, title, count x size) and exit
+  --baseline PATH   another build's perf binary: run as one more oxmq side
+                    after this one in every round, and print this ÷ baseline
+  --busy            also run the busy-machine workloads (busy-<id>) with one
+                    core kept busy by `perf spin`
+Workloads: thr-*, cs-*, fanin-*, pubsub-*, match-*, lat-*, and curve-*
+(oxmq and libzmq with CURVE: curve-thr-tcp-{32,1k,64k}, curve-lat-tcp-64,
+curve-handshakes-tcp), all in the default run. Tables of medians go to
+stdout, each sample to stderr. Runs `perf` from this target directory,
+or $OXMQ_PERF_BIN. See benches/README.md.";
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Lib {
@@ -94,6 +118,9 @@ enum Kind {
     Matching(usize),
     /// 10 PUSH peers into one PULL.
     FanIn,
+    /// New REQ connections one after another, each with one round trip to
+    /// a REP, then closed (`remote_hs` against `local_lat`): handshakes/s.
+    Handshakes,
 }
 
 impl Kind {
@@ -113,6 +140,8 @@ struct Workload {
     libs: Vec<Lib>,
     /// Run while a `perf spin` process keeps one core busy.
     busy: bool,
+    /// With CURVE security (`perf ... --curve`).
+    curve: bool,
 }
 
 const FAN_IN_PEERS: usize = 10;
@@ -170,6 +199,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
                 count: n(count),
                 libs,
                 busy: false,
+                curve: false,
             });
         }
     }
@@ -182,6 +212,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         count: n(5_000_000),
         libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw],
         busy: false,
+        curve: false,
     });
     v.push(Workload {
         id: "fanin-tcp-32".into(),
@@ -192,6 +223,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         count: n(5_000_000),
         libs: Lib::ALL.to_vec(),
         busy: false,
+        curve: false,
     });
     for transport in ["tcp", "inproc"] {
         for (peers, count) in [(1usize, 2_000_000u64), (8, 1_000_000)] {
@@ -204,6 +236,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
                 count: n(count),
                 libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs],
                 busy: false,
+                curve: false,
             });
         }
     }
@@ -217,6 +250,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
             count: n(1_000_000),
             libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs],
             busy: false,
+            curve: false,
         });
     }
     for transport in ["tcp", "ipc", "inproc"] {
@@ -234,6 +268,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
             count: n(20_000),
             libs,
             busy: false,
+            curve: false,
         });
     }
     v.push(Workload {
@@ -245,7 +280,48 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         count: n(20_000),
         libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw],
         busy: false,
+        curve: false,
     });
+    // CURVE (oxmq and libzmq only): smaller counts than NULL's, since
+    // every byte is encrypted and authenticated.
+    let curve = |id: &str, title: String, kind: Kind, size: usize, count: u64| Workload {
+        id: id.into(),
+        title,
+        kind,
+        transport: "tcp",
+        size,
+        count: n(count),
+        libs: vec![Lib::Oxmq, Lib::Libzmq],
+        busy: false,
+        curve: true,
+    };
+    for (size, count) in [
+        (32usize, 2_000_000u64),
+        (1024, 500_000),
+        (64 * 1024, 20_000),
+    ] {
+        v.push(curve(
+            &format!("curve-thr-tcp-{}", size_name(size)),
+            format!("CURVE PUSH/PULL tcp {} (msg/s)", size_title(size)),
+            Kind::Thr,
+            size,
+            count,
+        ));
+    }
+    v.push(curve(
+        "curve-lat-tcp-64",
+        "CURVE round trip REQ/REP tcp 64 B (p50 µs)".into(),
+        Kind::Lat,
+        64,
+        20_000,
+    ));
+    v.push(curve(
+        "curve-handshakes-tcp",
+        "CURVE handshakes tcp, one 64 B round trip each (handshakes/s)".into(),
+        Kind::Handshakes,
+        64,
+        2_000,
+    ));
     if busy {
         let again: Vec<Workload> = BUSY
             .iter()
@@ -374,10 +450,13 @@ impl Runner {
             (Kind::CsThr | Kind::CsLat, Lib::Oxmq | Lib::Libzmq | Lib::Omqrs) => {
                 a.extend(["--pattern", "client-server"])
             }
-            (Kind::Lat, Lib::Oxmq | Lib::Libzmq | Lib::Zmqrs | Lib::Omqrs) => {
+            (Kind::Lat | Kind::Handshakes, Lib::Oxmq | Lib::Libzmq | Lib::Zmqrs | Lib::Omqrs) => {
                 a.extend(["--pattern", "req-rep"])
             }
             _ => {}
+        }
+        if w.curve {
+            a.push("--curve");
         }
         let mut a: Vec<String> = a.into_iter().map(String::from).collect();
         if w.kind == Kind::FanIn {
@@ -451,7 +530,10 @@ impl Runner {
             let out = lines.rest();
             return sample(&out, &[], lat, w.count);
         }
-        let (local_tool, remote_tool) = if lat {
+        let hs = w.kind == Kind::Handshakes;
+        let (local_tool, remote_tool) = if hs {
+            ("local_lat", "remote_hs")
+        } else if lat {
             ("local_lat", "remote_lat")
         } else {
             ("local_thr", "remote_thr")
@@ -490,7 +572,9 @@ impl Runner {
         }
         res?;
         let (lout, rout) = (llines.rest(), rlines.rest());
-        if lat {
+        if hs {
+            handshake_sample(&rout, &lout, w.count)
+        } else if lat {
             sample(&rout, &lout, true, w.count)
         } else {
             sample(&lout, &rout, false, w.count)
@@ -609,6 +693,20 @@ fn sample(main: &[String], other: &[String], lat: bool, count: u64) -> Result<Sa
     })
 }
 
+/// A `remote_hs` run: handshakes/s (its `value` and `rate`) and the p99
+/// of one connection's time.
+fn handshake_sample(main: &[String], other: &[String], count: u64) -> Result<Sample, String> {
+    let value = field(main, "mean handshake rate: ")
+        .ok_or_else(|| format!("no result in output: {main:?}"))?;
+    let cpu = cpu_of(main).unwrap_or(0.0) + cpu_of(other).unwrap_or(0.0);
+    Ok(Sample {
+        value,
+        rate: value,
+        p99: field(main, "p99 handshake: ").unwrap_or(f64::NAN),
+        cpu_per_m: cpu / count as f64 * 1e6,
+    })
+}
+
 fn median(mut v: Vec<f64>) -> Option<f64> {
     v.retain(|x| !x.is_nan());
     if v.is_empty() {
@@ -685,7 +783,7 @@ fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
     s.push_str(&"|--:".repeat(cols));
     s.push_str("|\n");
     for (i, w) in ws.iter().enumerate() {
-        if w.kind.is_lat() != lat || w.busy {
+        if w.kind.is_lat() != lat || w.busy || w.curve {
             continue;
         }
         let med = |lib: Lib, f: fn(&Sample) -> f64| {
@@ -716,6 +814,45 @@ fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
             .collect();
         row.push_str(&format!(" | {} |\n", cpu.join(" / ")));
         s.push_str(&row);
+    }
+    s
+}
+
+/// The CURVE workloads, oxmq against libzmq: each row's unit is in its
+/// title (msg/s, p50 µs, handshakes/s).
+fn curve_table(ws: &[Workload], results: &Results) -> String {
+    let mut s = String::from(
+        "| workload | oxmq | libzmq | oxmq÷libzmq | p99 µs oxmq / libzmq | CPU s per M oxmq / libzmq |\n|---|--:|--:|--:|--:|--:|\n",
+    );
+    for (i, w) in ws.iter().enumerate() {
+        if !w.curve {
+            continue;
+        }
+        let med = |lib: Lib, f: fn(&Sample) -> f64| {
+            results
+                .get(&(i, lib))
+                .and_then(|v| median(v.iter().map(f).collect()))
+        };
+        let fmt = if w.kind.is_lat() { fmt_us } else { fmt_rate };
+        let (ox, lz) = (med(Lib::Oxmq, |x| x.value), med(Lib::Libzmq, |x| x.value));
+        let p99 = if w.kind.is_lat() || w.kind == Kind::Handshakes {
+            format!(
+                "{} / {}",
+                fmt_us(med(Lib::Oxmq, |x| x.p99)),
+                fmt_us(med(Lib::Libzmq, |x| x.p99))
+            )
+        } else {
+            "–".into()
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {p99} | {} / {} |\n",
+            w.title,
+            fmt(ox),
+            fmt(lz),
+            fmt_ratio(ox, lz),
+            fmt_cpu(med(Lib::Oxmq, |x| x.cpu_per_m)),
+            fmt_cpu(med(Lib::Libzmq, |x| x.cpu_per_m)),
+        ));
     }
     s
 }
@@ -793,7 +930,9 @@ fn baseline_table(ws: &[Workload], results: &Results) -> String {
             continue;
         }
         let fmt = if w.kind.is_lat() { fmt_us } else { fmt_rate };
-        let unit = if w.kind.is_lat() {
+        let unit = if w.curve {
+            ""
+        } else if w.kind.is_lat() {
             " p50 µs"
         } else {
             " msg/s"
@@ -809,6 +948,14 @@ fn baseline_table(ws: &[Workload], results: &Results) -> String {
         ));
     }
     s
+}
+
+/// Whether `--filter` string `f` keeps `w`: its id contains `f`, except
+/// that a CURVE workload is kept only by a filter that says `curve` (so
+/// `thr-tcp-32` keeps `thr-tcp-32` and `busy-thr-tcp-32`, not
+/// `curve-thr-tcp-32`).
+fn selects(f: &str, w: &Workload) -> bool {
+    w.id.contains(f) && (!w.curve || f.contains("curve"))
 }
 
 fn perf_binary() -> Result<PathBuf, String> {
@@ -877,6 +1024,10 @@ fn main() {
             "--baseline" => baseline = Some(PathBuf::from(value("--baseline"))),
             "--busy" => busy = true,
             "--bench" => {} // added by `cargo bench`
+            "--help" | "-h" => {
+                println!("{HELP}");
+                return;
+            }
             other => {
                 eprintln!("unknown argument {other}; see benches/README.md");
                 std::process::exit(2);
@@ -885,7 +1036,7 @@ fn main() {
     }
     let ws: Vec<Workload> = workloads(scale, busy)
         .into_iter()
-        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.id.contains(f.as_str())))
+        .filter(|w| filters.is_empty() || filters.iter().any(|f| selects(f, w)))
         .collect();
     if list {
         for w in &ws {
@@ -956,13 +1107,20 @@ fn main() {
         "Comparison run {date}, commit {commit}, {cpus} CPUs, load before {}; {rounds} rounds, medians; {mins:.1} min.\n",
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
-    if ws.iter().any(|w| !w.kind.is_lat() && !w.busy) {
+    if ws.iter().any(|w| !w.kind.is_lat() && !w.busy && !w.curve) {
         println!("Throughput (msg/s; ratio > 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, false));
     }
-    if ws.iter().any(|w| w.kind.is_lat() && !w.busy) {
+    if ws.iter().any(|w| w.kind.is_lat() && !w.busy && !w.curve) {
         println!("Round trip (p50 µs; ratio < 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, true));
+    }
+    if ws.iter().any(|w| w.curve) {
+        println!(
+            "CURVE (oxmq and libzmq, both with CURVE security, fixed test keys, no ZAP handler; \
+             msg/s and handshakes/s: ratio > 1 oxmq faster; p50 µs: ratio < 1 oxmq faster):\n"
+        );
+        println!("{}", curve_table(&ws, &results));
     }
     if ws.iter().any(|w| w.busy) {
         println!(

@@ -6,6 +6,10 @@
 //!   remote_thr <connect-to> <message-size> <message-count>
 //!   local_lat  <bind-to> <message-size> <roundtrip-count>
 //!   remote_lat <connect-to> <message-size> <roundtrip-count>
+//!   remote_hs  <connect-to> <message-size> <handshake-count>
+//!              (oxmq, libzmq) against a local_lat REP: a new REQ socket
+//!              per round trip, connected, one round trip, closed; prints
+//!              handshakes per second and the p50/p99 of one connection
 //!   inproc_thr <message-size> <message-count>
 //!   inproc_lat <message-size> <roundtrip-count>
 //!   pubsub_thr <tcp://...|inproc> <message-size> <message-count>
@@ -22,6 +26,10 @@
 //!                    raw local_thr: accept N streams
 //!   --announce       local sides print `endpoint: <bound endpoint>` first
 //!   --timeout-ms MS  bound every wait (default: wait for ever)
+//!   --curve          CURVE security (oxmq, libzmq; tcp and ipc): the
+//!                    binding side is the CURVE server, the connecting side
+//!                    the client, with the fixed test keys of
+//!                    `oxmq_perf::curve_keys` and no ZAP handler
 //! ```
 //!
 //! Every tool ends with a `cpu: <user> <sys> [s]` line.
@@ -59,22 +67,24 @@ impl Lib {
     }
 }
 
-const TOOLS: [&str; 7] = [
+const TOOLS: [&str; 8] = [
     "local_thr",
     "remote_thr",
     "local_lat",
     "remote_lat",
+    "remote_hs",
     "inproc_thr",
     "inproc_lat",
     "pubsub_thr",
 ];
 
-const OPTIONS: &str =
-    "options: --pattern push-pull|client-server|req-rep  --peers N  --subscriptions K  --announce  --timeout-ms MS";
+const OPTIONS: &str = "options: --pattern push-pull|client-server|req-rep  --peers N  --subscriptions K  --announce  --timeout-ms MS\n\
+     \x20        --curve  CURVE security (oxmq, libzmq; tcp, ipc): the binding side is the CURVE server,\n\
+     \x20                 the connecting side the client, fixed test keys (zmq_curve(7)'s), no ZAP handler";
 
 fn usage(prog: &str) -> String {
     format!(
-        "usage: {prog} <local_thr|remote_thr|local_lat|remote_lat> <endpoint> <message-size> <count> [options]\n\
+        "usage: {prog} <local_thr|remote_thr|local_lat|remote_lat|remote_hs> <endpoint> <message-size> <count> [options]\n\
          \x20      {prog} <inproc_thr|inproc_lat> <message-size> <count> [options]\n{OPTIONS}"
     )
 }
@@ -85,6 +95,7 @@ fn tool_usage(tool: &str) -> String {
         "remote_thr" => "<connect-to> <message-size> <message-count>",
         "local_lat" => "<bind-to> <message-size> <roundtrip-count>",
         "remote_lat" => "<connect-to> <message-size> <roundtrip-count>",
+        "remote_hs" => "<connect-to> <message-size> <handshake-count>",
         "inproc_thr" => "<message-size> <message-count>",
         "pubsub_thr" => "<tcp://host:port|inproc> <message-size> <message-count> --peers N",
         _ => "<message-size> <roundtrip-count>",
@@ -92,12 +103,49 @@ fn tool_usage(tool: &str) -> String {
     format!("usage: {tool} {args} [options]\n{OPTIONS}")
 }
 
-/// Runs `perf <lib> <tool> ...` (or `perf spin`); returns the process
-/// exit code.
+/// `perf --help`: every tool and option.
+const HELP: &str = "\
+perf <oxmq|libzmq|zmqrs|omqrs|raw> <tool> <args as libzmq's tool> [options]
+  local_thr  <bind-to> <message-size> <message-count>
+  remote_thr <connect-to> <message-size> <message-count>
+  local_lat  <bind-to> <message-size> <roundtrip-count>
+  remote_lat <connect-to> <message-size> <roundtrip-count>
+  remote_hs  <connect-to> <message-size> <handshake-count>
+             (oxmq, libzmq) against a local_lat REP: a new REQ socket per
+             round trip, connected, one round trip, closed; prints
+             handshakes per second and the p50/p99 of one connection
+  inproc_thr <message-size> <message-count>
+  inproc_lat <message-size> <roundtrip-count>
+  pubsub_thr <tcp://...|inproc> <message-size> <message-count>
+             one process: XPUB to --peers N SUBs (omq.rs: PUB), each
+             subscribed to --subscriptions K topics (default 1: all)
+perf spin [--seconds S]
+             keeps one core busy until stdin closes, it is killed or S
+             seconds have passed; prints `spinning` once it runs
+options:
+  --pattern push-pull|client-server|req-rep
+  --peers N        remote_thr: N sending sockets sharing the count (fan-in);
+                   raw local_thr: accept N streams; pubsub_thr: N SUBs
+  --subscriptions K  pubsub_thr: topics per SUB
+  --announce       local sides print `endpoint: <bound endpoint>` first
+  --timeout-ms MS  bound every wait (default: wait for ever)
+  --curve          CURVE security (oxmq and libzmq, tcp and ipc; give it to
+                   both sides): the binding side is the CURVE server, the
+                   connecting side the client, with fixed test keys (the
+                   key pairs of the zmq_curve(7) manual page) and no ZAP
+                   handler, so any client key is accepted
+Every tool ends with a `cpu: <user> <sys> [s]` line.";
+
+/// Runs `perf <lib> <tool> ...` (or `perf spin`, `perf --help`); returns
+/// the process exit code.
 pub fn perf_main(args: impl IntoIterator<Item = String>) -> i32 {
     let args: Vec<String> = args.into_iter().collect();
     if args.first().map(String::as_str) == Some("spin") {
         return spin(&args[1..]);
+    }
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return 0;
     }
     let prog = "perf <oxmq|libzmq|zmqrs|omqrs|raw>";
     let Some(lib) = args.first().and_then(|a| Lib::parse(a)) else {
@@ -152,6 +200,7 @@ fn parse(tool: &str, args: &[String]) -> Result<Parsed, String> {
                 cfg.timeout = Some(Duration::from_millis(ms));
             }
             "--announce" => announce = true,
+            "--curve" => cfg.curve = true,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => pos.push(a.clone()),
         }
@@ -197,6 +246,9 @@ fn run_tool(lib: Lib, tool: &str, args: &[String]) -> i32 {
 fn dispatch(lib: Lib, tool: &str, p: &Parsed) -> PerfResult<String> {
     let cfg = &p.cfg;
     let announce = p.announce;
+    if cfg.curve && (!matches!(lib, Lib::Oxmq | Lib::Libzmq) || tool == "pubsub_thr") {
+        return Err("--curve: oxmq and libzmq only, and not pubsub_thr".into());
+    }
     let mut on_bound = |ep: &str| {
         if announce {
             print!("{}", report::endpoint(ep));
@@ -226,6 +278,9 @@ fn dispatch(lib: Lib, tool: &str, p: &Parsed) -> PerfResult<String> {
         ("remote_lat", Lib::Zmqrs) => report::latency(&zr::remote_lat(cfg)?),
         ("remote_lat", Lib::Omqrs) => report::latency(&om::remote_lat(cfg)?),
         ("remote_lat", Lib::Raw) => report::latency(&raw::remote_lat(cfg)?),
+        ("remote_hs", Lib::Oxmq) => report::handshakes(&ox::remote_hs(cfg)?),
+        ("remote_hs", Lib::Libzmq) => report::handshakes(&lz::remote_hs(cfg)?),
+        ("remote_hs", _) => return Err("remote_hs: oxmq and libzmq only".into()),
         ("inproc_thr", Lib::Oxmq) => report::throughput(&ox::inproc_thr(cfg)?),
         ("inproc_thr", Lib::Libzmq) => report::throughput(&lz::inproc_thr(cfg)?),
         ("inproc_thr", Lib::Omqrs) => report::throughput(&om::inproc_thr(cfg)?),

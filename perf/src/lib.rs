@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod curve_keys;
 pub mod libzmq_side;
 pub mod omqrs_side;
 pub mod oxmq_side;
@@ -102,6 +103,10 @@ pub struct Config {
     /// Hang guard for tests: bounds every wait (receive, send, linger).
     /// `None` (the tools' default, as libzmq's) waits for ever.
     pub timeout: Option<Duration>,
+    /// CURVE security (oxmq and libzmq, tcp and ipc): the binding side is
+    /// the CURVE server, the connecting side the client, with the fixed
+    /// keys of [`curve_keys`] and no ZAP handler. Off: NULL.
+    pub curve: bool,
 }
 
 impl Config {
@@ -115,7 +120,14 @@ impl Config {
             peers: 1,
             subscriptions: 1,
             timeout: None,
+            curve: false,
         }
+    }
+
+    /// Turns CURVE on ([`Config::curve`]).
+    pub fn curve(mut self, on: bool) -> Config {
+        self.curve = on;
+        self
     }
 
     /// Sets the pattern.

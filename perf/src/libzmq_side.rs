@@ -8,11 +8,16 @@
 //! (libzmq's `remote_thr` uses `zmq_msg_init_size` and sends it unfilled:
 //! an allocation but no copy); throughput receives use `zmq_recv` into an
 //! empty buffer, which copies nothing, like `local_thr`'s `zmq_msg_recv`.
+//!
+//! With `--curve` the binding side is a CURVE server and the connecting
+//! side a client ([`crate::curve_keys`]); no ZAP handler is bound, so
+//! libzmq accepts any client key.
 
 use crate::{
-    check_size, inproc_name, join, Config, LatResult, LatTimer, Pattern, PerfResult, ThrResult,
+    check_size, curve_keys, inproc_name, join, Config, LatResult, LatTimer, Pattern, PerfResult,
+    ThrResult,
 };
-use oxmq_interop::{Context, Socket, SocketKind};
+use oxmq_interop::{opt, Context, Socket, SocketKind};
 use std::time::Instant;
 
 fn thr_kinds(cfg: &Config) -> PerfResult<(SocketKind, SocketKind)> {
@@ -43,6 +48,44 @@ fn socket(ctx: &Context, kind: SocketKind, cfg: &Config) -> PerfResult<Socket> {
     Ok(s)
 }
 
+/// Which end of a connection a socket is: with `--curve`, the binding one
+/// is the CURVE server.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Bind,
+    Connect,
+}
+
+/// `socket` with the CURVE options of its role when `--curve` is on
+/// (set before `bind` / `connect`, as libzmq requires).
+fn secured(ctx: &Context, kind: SocketKind, cfg: &Config, role: Role) -> PerfResult<Socket> {
+    let s = socket(ctx, kind, cfg)?;
+    if cfg.curve {
+        if !oxmq_interop::has("curve") {
+            return Err("--curve: this libzmq was built without libsodium (no CURVE)".into());
+        }
+        match role {
+            Role::Bind => {
+                s.set_int(opt::CURVE_SERVER, 1)?;
+                s.set_bytes(opt::CURVE_SECRETKEY, curve_keys::SERVER_SECRET.as_bytes())?;
+            }
+            Role::Connect => {
+                s.set_bytes(opt::CURVE_SERVERKEY, curve_keys::SERVER_PUBLIC.as_bytes())?;
+                s.set_bytes(opt::CURVE_PUBLICKEY, curve_keys::CLIENT_PUBLIC.as_bytes())?;
+                s.set_bytes(opt::CURVE_SECRETKEY, curve_keys::CLIENT_SECRET.as_bytes())?;
+            }
+        }
+    }
+    Ok(s)
+}
+
+fn no_curve_inproc(cfg: &Config) -> PerfResult<()> {
+    if cfg.curve {
+        return Err("--curve: CURVE secures tcp and ipc connections, not inproc".into());
+    }
+    Ok(())
+}
+
 /// libzmq spells the ephemeral tcp port `*`; accept `:0` too.
 fn bind_resolved(s: &Socket, endpoint: &str) -> PerfResult<String> {
     let ep = match endpoint.strip_suffix(":0") {
@@ -65,7 +108,7 @@ fn local_thr_in(
     on_bound: &mut dyn FnMut(&str),
 ) -> PerfResult<ThrResult> {
     let (kind, _) = thr_kinds(cfg)?;
-    let s = socket(ctx, kind, cfg)?;
+    let s = secured(ctx, kind, cfg, Role::Bind)?;
     on_bound(&bind_resolved(&s, &cfg.endpoint)?);
     let mut empty: [u8; 0] = [];
     if cfg.count == 0 {
@@ -103,7 +146,7 @@ pub fn remote_thr(cfg: &Config) -> PerfResult<()> {
 fn remote_thr_in(ctx: Context, cfg: &Config) -> PerfResult<()> {
     let (_, kind) = thr_kinds(cfg)?;
     let send_all = move |ctx: Context, cfg: Config, n: u64| -> PerfResult<()> {
-        let s = socket(&ctx, kind, &cfg)?;
+        let s = secured(&ctx, kind, &cfg, Role::Connect)?;
         s.connect(&cfg.endpoint)?;
         let payload = vec![0u8; cfg.size];
         for _ in 0..n {
@@ -137,7 +180,7 @@ pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()>
 
 fn local_lat_in(ctx: &Context, cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()> {
     let (kind, _) = lat_kinds(cfg)?;
-    let s = socket(ctx, kind, cfg)?;
+    let s = secured(ctx, kind, cfg, Role::Bind)?;
     on_bound(&bind_resolved(&s, &cfg.endpoint)?);
     let mut buf = vec![0u8; cfg.size];
     for _ in 0..cfg.count {
@@ -160,7 +203,7 @@ pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
 
 fn remote_lat_in(ctx: &Context, cfg: &Config) -> PerfResult<LatResult> {
     let (_, kind) = lat_kinds(cfg)?;
-    let s = socket(ctx, kind, cfg)?;
+    let s = secured(ctx, kind, cfg, Role::Connect)?;
     s.connect(&cfg.endpoint)?;
     let payload = vec![0u8; cfg.size];
     let mut buf = vec![0u8; cfg.size];
@@ -173,8 +216,34 @@ fn remote_lat_in(ctx: &Context, cfg: &Config) -> PerfResult<LatResult> {
     Ok(timer.finish(cfg.size))
 }
 
+/// Connects `cfg.count` REQ sockets one after another, each making one
+/// round trip to a `local_lat` REP (one handshake each, CURVE with
+/// `--curve`) and then closed (`zmq_close`: the connection is torn down
+/// by the I/O thread in the background). Each lap is from the socket's
+/// creation to its reply.
+pub fn remote_hs(cfg: &Config) -> PerfResult<LatResult> {
+    let (_, kind) = lat_kinds(cfg)?;
+    if kind != SocketKind::Req {
+        return Err("remote_hs: REQ/REP only".into());
+    }
+    let ctx = Context::new();
+    let payload = vec![0u8; cfg.size];
+    let mut buf = vec![0u8; cfg.size];
+    let mut timer = LatTimer::start(cfg.count);
+    for _ in 0..cfg.count {
+        let s = secured(&ctx, kind, cfg, Role::Connect)?;
+        s.connect(&cfg.endpoint)?;
+        s.send(&payload, false)?;
+        check_size(s.recv_into(&mut buf)?, cfg.size)?;
+        drop(s);
+        timer.lap();
+    }
+    Ok(timer.finish(cfg.size))
+}
+
 /// Both throughput sides in one process (one context) over `inproc://`.
 pub fn inproc_thr(cfg: &Config) -> PerfResult<ThrResult> {
+    no_curve_inproc(cfg)?;
     let ctx = Context::new();
     let mut cfg = cfg.clone();
     cfg.endpoint = inproc_name("libzmq-thr");
@@ -193,6 +262,7 @@ pub fn inproc_thr(cfg: &Config) -> PerfResult<ThrResult> {
 
 /// Both latency sides in one process (one context) over `inproc://`.
 pub fn inproc_lat(cfg: &Config) -> PerfResult<LatResult> {
+    no_curve_inproc(cfg)?;
     let ctx = Context::new();
     let mut cfg = cfg.clone();
     cfg.endpoint = inproc_name("libzmq-lat");

@@ -1,11 +1,16 @@
 //! oxmq's side: PUSH/PULL or CLIENT/SERVER throughput, REQ/REP (default,
 //! as libzmq's tools) or CLIENT/SERVER latency, with the blocking API. Payloads are one `Bytes` cloned per
 //! message (oxmq's zero-copy send); receivers check every message's size.
+//! With `--curve` the binding side is a CURVE server and the connecting
+//! side a client ([`crate::curve_keys`]); `remote_hs` measures CURVE (or
+//! NULL) handshakes, a new REQ connection per round trip.
 
 use crate::{
-    check_size, inproc_name, join, Config, LatResult, LatTimer, Pattern, PerfResult, ThrResult,
+    check_size, curve_keys, inproc_name, join, Config, LatResult, LatTimer, Pattern, PerfResult,
+    ThrResult,
 };
 use bytes::Bytes;
+use oxmq::curve::{CurvePublicKey, CurveSecretKey};
 use oxmq::{Client, Pull, Push, Rep, Req, Server, SocketOptions};
 use std::time::Instant;
 
@@ -15,6 +20,42 @@ fn options(cfg: &Config) -> SocketOptions {
         .linger(cfg.timeout)
         .rcvtimeo(cfg.timeout)
         .sndtimeo(cfg.timeout)
+}
+
+fn secret(z85: &str) -> CurveSecretKey {
+    CurveSecretKey::parse(z85).expect("the fixed test keys are valid Z85")
+}
+
+fn public(z85: &str) -> CurvePublicKey {
+    CurvePublicKey::parse(z85).expect("the fixed test keys are valid Z85")
+}
+
+/// The options of the binding side: a CURVE server with `--curve`.
+fn bind_options(cfg: &Config) -> SocketOptions {
+    let o = options(cfg);
+    if !cfg.curve {
+        return o;
+    }
+    o.curve_server(true)
+        .curve_secretkey(secret(curve_keys::SERVER_SECRET))
+}
+
+/// The options of the connecting side: a CURVE client with `--curve`.
+fn connect_options(cfg: &Config) -> SocketOptions {
+    let o = options(cfg);
+    if !cfg.curve {
+        return o;
+    }
+    o.curve_secretkey(secret(curve_keys::CLIENT_SECRET))
+        .curve_publickey(public(curve_keys::CLIENT_PUBLIC))
+        .curve_serverkey(public(curve_keys::SERVER_PUBLIC))
+}
+
+fn no_curve_inproc(cfg: &Config) -> PerfResult<()> {
+    if cfg.curve {
+        return Err("--curve: CURVE secures tcp and ipc connections, not inproc".into());
+    }
+    Ok(())
 }
 
 fn thr_pattern(cfg: &Config) -> PerfResult<Pattern> {
@@ -37,14 +78,14 @@ fn lat_pattern(cfg: &Config) -> PerfResult<Pattern> {
 pub fn local_thr(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<ThrResult> {
     match thr_pattern(cfg)? {
         Pattern::ClientServer => {
-            let server = Server::with_options(options(cfg));
+            let server = Server::with_options(bind_options(cfg));
             on_bound(&server.bind(&cfg.endpoint)?);
             let res = receive(cfg, || Ok(server.blocking_recv()?.1.len()));
             server.blocking_close();
             res
         }
         _ => {
-            let pull = Pull::with_options(options(cfg));
+            let pull = Pull::with_options(bind_options(cfg));
             on_bound(&pull.bind(&cfg.endpoint)?);
             let res = receive(cfg, || Ok(pull.blocking_recv()?.byte_len()));
             pull.blocking_close();
@@ -103,7 +144,7 @@ pub fn remote_thr(cfg: &Config) -> PerfResult<()> {
 fn send_all(cfg: &Config, pattern: Pattern, payload: Bytes, n: u64) -> PerfResult<()> {
     match pattern {
         Pattern::ClientServer => {
-            let client = Client::with_options(options(cfg));
+            let client = Client::with_options(connect_options(cfg));
             client.connect(&cfg.endpoint)?;
             for _ in 0..n {
                 client.blocking_send(payload.clone())?;
@@ -111,7 +152,7 @@ fn send_all(cfg: &Config, pattern: Pattern, payload: Bytes, n: u64) -> PerfResul
             client.blocking_close();
         }
         _ => {
-            let push = Push::with_options(options(cfg));
+            let push = Push::with_options(connect_options(cfg));
             push.connect(&cfg.endpoint)?;
             for _ in 0..n {
                 push.blocking_send(payload.clone())?;
@@ -126,7 +167,7 @@ fn send_all(cfg: &Config, pattern: Pattern, payload: Bytes, n: u64) -> PerfResul
 /// senders.
 pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()> {
     if lat_pattern(cfg)? == Pattern::ReqRep {
-        let rep = Rep::with_options(options(cfg));
+        let rep = Rep::with_options(bind_options(cfg));
         on_bound(&rep.bind(&cfg.endpoint)?);
         for _ in 0..cfg.count {
             let msg = rep.blocking_recv()?;
@@ -136,7 +177,7 @@ pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()>
         rep.blocking_close();
         return Ok(());
     }
-    let server = Server::with_options(options(cfg));
+    let server = Server::with_options(bind_options(cfg));
     on_bound(&server.bind(&cfg.endpoint)?);
     for _ in 0..cfg.count {
         let (id, msg) = server.blocking_recv()?;
@@ -151,7 +192,7 @@ pub fn local_lat(cfg: &Config, on_bound: &mut dyn FnMut(&str)) -> PerfResult<()>
 /// `cfg.size` bytes.
 pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
     if lat_pattern(cfg)? == Pattern::ReqRep {
-        let req = Req::with_options(options(cfg));
+        let req = Req::with_options(connect_options(cfg));
         req.connect(&cfg.endpoint)?;
         let payload = crate::static_payload(cfg.size);
         let mut timer = LatTimer::start(cfg.count);
@@ -164,7 +205,7 @@ pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
         req.blocking_close();
         return Ok(res);
     }
-    let client = Client::with_options(options(cfg));
+    let client = Client::with_options(connect_options(cfg));
     client.connect(&cfg.endpoint)?;
     let payload = crate::static_payload(cfg.size);
     let mut timer = LatTimer::start(cfg.count);
@@ -178,8 +219,32 @@ pub fn remote_lat(cfg: &Config) -> PerfResult<LatResult> {
     Ok(res)
 }
 
+/// Connects `cfg.count` REQ sockets one after another, each making one
+/// round trip of `cfg.size` bytes to a `local_lat` REP (so one handshake,
+/// CURVE with `--curve`) and then closed (dropped: the connection is torn
+/// down in the background, as `zmq_close` does). Each lap is from the
+/// socket's creation to its reply.
+pub fn remote_hs(cfg: &Config) -> PerfResult<LatResult> {
+    if lat_pattern(cfg)? != Pattern::ReqRep {
+        return Err("remote_hs: REQ/REP only".into());
+    }
+    let payload = crate::static_payload(cfg.size);
+    let options = connect_options(cfg);
+    let mut timer = LatTimer::start(cfg.count);
+    for _ in 0..cfg.count {
+        let req = Req::with_options(options.clone());
+        req.connect(&cfg.endpoint)?;
+        req.blocking_send(payload.clone())?;
+        check_size(req.blocking_recv()?.byte_len(), cfg.size)?;
+        drop(req);
+        timer.lap();
+    }
+    Ok(timer.finish(cfg.size))
+}
+
 /// Both throughput sides in one process over `inproc://`.
 pub fn inproc_thr(cfg: &Config) -> PerfResult<ThrResult> {
+    no_curve_inproc(cfg)?;
     let mut cfg = cfg.clone();
     cfg.endpoint = inproc_name("oxmq-thr");
     let mut sender = None;
@@ -196,6 +261,7 @@ pub fn inproc_thr(cfg: &Config) -> PerfResult<ThrResult> {
 
 /// Both latency sides in one process over `inproc://`.
 pub fn inproc_lat(cfg: &Config) -> PerfResult<LatResult> {
+    no_curve_inproc(cfg)?;
     let mut cfg = cfg.clone();
     cfg.endpoint = inproc_name("oxmq-lat");
     let (tx, rx) = std::sync::mpsc::channel();

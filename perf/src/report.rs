@@ -43,6 +43,29 @@ pub fn latency(r: &LatResult) -> String {
     )
 }
 
+/// `remote_hs` output: handshakes (connections, each with one round
+/// trip) per second over the whole run, and the p50 and p99 of one
+/// connection's time, from its socket's creation to the reply:
+///
+/// ```text
+/// message size: 64 [B]
+/// handshake count: 2000
+/// mean handshake rate: 1250 [handshakes/s]
+/// p50 handshake: 790.120 [us]
+/// p99 handshake: 1130.004 [us]
+/// ```
+pub fn handshakes(r: &LatResult) -> String {
+    let secs = r.elapsed.as_secs_f64().max(1e-6);
+    format!(
+        "message size: {} [B]\nhandshake count: {}\nmean handshake rate: {:.0} [handshakes/s]\np50 handshake: {:.3} [us]\np99 handshake: {:.3} [us]\n",
+        r.size,
+        r.roundtrips,
+        r.roundtrips as f64 / secs,
+        r.p50_us(),
+        r.p99_us()
+    )
+}
+
 /// `cpu: <user> <sys> [s]`: this process's CPU time so far.
 pub fn cpu() -> String {
     let (user, sys) = crate::cpu_times();
@@ -85,5 +108,22 @@ mod tests {
         assert!(out.contains("average latency: 100.000 [us]\n"), "{out}");
         assert!(out.contains("p50 latency: 200.000 [us]\n"), "{out}");
         assert!(out.contains("p99 latency: 300.000 [us]\n"), "{out}");
+    }
+
+    #[test]
+    fn handshakes_are_a_rate() {
+        let r = LatResult {
+            size: 64,
+            roundtrips: 4,
+            elapsed: Duration::from_micros(2000),
+            rtts: [400, 500, 600, 500].map(Duration::from_micros).to_vec(),
+        };
+        let out = handshakes(&r);
+        assert!(out.contains("handshake count: 4\n"), "{out}");
+        assert!(
+            out.contains("mean handshake rate: 2000 [handshakes/s]\n"),
+            "{out}"
+        );
+        assert!(out.contains("p50 handshake: 500.000 [us]\n"), "{out}");
     }
 }

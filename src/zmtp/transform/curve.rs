@@ -17,7 +17,7 @@
 
 use bytes::{Buf, BufMut, BytesMut};
 
-use super::nacl::{short_nonce, BoxKey, FullNonce, TAG_LEN};
+use super::nacl::{BoxKey, StreamKey, TAG_LEN};
 use crate::zmtp::command::Command;
 use crate::zmtp::error::{CurveBox, CurveCommand, ProtocolError};
 use crate::zmtp::frame::{frame_header, Frame, FLAG_LONG};
@@ -50,21 +50,29 @@ const BOX_AT: usize = MESSAGE.len() + SHORT_NONCE_LEN;
 /// transient pairs, our next short nonce and the peer's last one. `Debug`
 /// shows the counters, never the key.
 pub struct CurveCodec {
-    key: BoxKey,
-    /// Our box nonce prefix, and the peer's.
-    ours: &'static [u8; 16],
-    theirs: &'static [u8; 16],
+    /// The key of our MESSAGEs' boxes and that of the peer's: the same
+    /// key, with our nonce prefix and with the peer's, each made once.
+    seal: StreamKey,
+    open: StreamKey,
+    server: bool,
     /// The short nonce of our next MESSAGE.
     next: u64,
     /// The short nonce of the peer's last command (its INITIATE or
     /// READY, then its last MESSAGE).
     last: u64,
+    /// Room that received boxes are copied into and opened in, shared by
+    /// the messages cut from it (one allocation for many small messages).
+    arena: BytesMut,
 }
+
+/// The size of a fresh [`CurveCodec::arena`]; a box larger than this gets
+/// an allocation of its own size.
+const ARENA: usize = 32 * 1024;
 
 impl std::fmt::Debug for CurveCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CurveCodec")
-            .field("server", &std::ptr::eq(self.ours, SERVER_PREFIX))
+            .field("server", &self.server)
             .field("next_nonce", &self.next)
             .field("peer_nonce", &self.last)
             .finish_non_exhaustive()
@@ -82,11 +90,12 @@ impl CurveCodec {
             (CLIENT_PREFIX, SERVER_PREFIX)
         };
         CurveCodec {
-            key,
-            ours,
-            theirs,
+            seal: key.stream_key(ours),
+            open: key.stream_key(theirs),
+            server,
             next,
             last,
+            arena: BytesMut::new(),
         }
     }
 
@@ -113,8 +122,8 @@ impl CurveCodec {
 
     /// Appends the MESSAGE header for `payload` bytes (the inner flags byte
     /// included) and room for the tag; returns where the box starts and
-    /// its nonce.
-    fn begin(&mut self, payload: usize, out: &mut BytesMut) -> (usize, FullNonce) {
+    /// its short nonce.
+    fn begin(&mut self, payload: usize, out: &mut BytesMut) -> (usize, u64) {
         let body = payload.saturating_add(BOX_AT + TAG_LEN);
         let (header, header_len) = frame_header(body, false, false);
         out.reserve(body.saturating_add(header_len));
@@ -124,7 +133,7 @@ impl CurveCodec {
         out.put_u64(nonce);
         let box_at = out.len();
         out.put_bytes(0, TAG_LEN);
-        (box_at, short_nonce(self.ours, nonce))
+        (box_at, nonce)
     }
 
     /// Seals a frame into a MESSAGE appended to `out`, encrypted in place
@@ -135,7 +144,7 @@ impl CurveCodec {
         out.put_u8(flags);
         out.put_slice(body);
         if let Some(sealed) = out.get_mut(box_at..) {
-            self.key.seal_in_place(&nonce, sealed);
+            self.seal.seal_in_place(nonce, sealed);
         }
     }
 
@@ -173,8 +182,7 @@ impl CurveCodec {
         prefix.put_u8(INNER_COMMAND);
         let box_at = at + header_len + BOX_AT;
         if let Some(sealed) = out.get_mut(box_at..) {
-            self.key
-                .seal_in_place(&short_nonce(self.ours, nonce), sealed);
+            self.seal.seal_in_place(nonce, sealed);
         }
     }
 
@@ -188,9 +196,10 @@ impl CurveCodec {
     ///
     /// The body is decrypted in place when `frame` holds the only
     /// reference to its bytes. A body split off the receive buffer shares
-    /// that buffer's allocation, so it is copied once into a buffer of its
-    /// size and decrypted there; the frame returned is a view of that
-    /// buffer past the header, tag and flags byte, without a further copy.
+    /// that buffer's allocation, so it is copied once into the codec's
+    /// arena (many boxes to one allocation) and decrypted there; the frame
+    /// returned is a view of that copy past the header, tag and flags
+    /// byte, without a further copy.
     pub fn decode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
         let malformed = |reason: String| ProtocolError::MalformedCurve {
             command: CurveCommand::Message,
@@ -234,10 +243,10 @@ impl CurveCodec {
                 own.advance(BOX_AT);
                 own
             }
-            Err(shared) => BytesMut::from(shared.get(BOX_AT..).unwrap_or_default()),
+            Err(shared) => self.copy_in(shared.get(BOX_AT..).unwrap_or_default()),
         };
-        self.key
-            .open_in_place(&short_nonce(self.theirs, nonce), &mut sealed)
+        self.open
+            .open_in_place(nonce, &mut sealed)
             .map_err(|_| ProtocolError::CryptoFailure(CurveBox::Message))?;
         self.last = nonce;
         sealed.advance(TAG_LEN);
@@ -256,6 +265,17 @@ impl CurveCodec {
             command: flags & INNER_COMMAND != 0,
             body: sealed.freeze(),
         })
+    }
+
+    /// A copy of `sealed` in the arena, cut off it: no allocation unless
+    /// the arena is used up (then a new one is made, the old one living on
+    /// in the messages cut from it).
+    fn copy_in(&mut self, sealed: &[u8]) -> BytesMut {
+        if self.arena.capacity() - self.arena.len() < sealed.len() {
+            self.arena = BytesMut::with_capacity(ARENA.max(sealed.len()));
+        }
+        self.arena.extend_from_slice(sealed);
+        self.arena.split()
     }
 
     /// The short nonce our next MESSAGE will carry.
