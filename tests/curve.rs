@@ -226,8 +226,12 @@ fn the_wire_never_carries_the_plaintext() {
     let ep = publisher.bind(&support::tcp_ep()).expect("bind");
     let proxy = FaultProxy::in_front_of(&ep);
     proxy.record();
+    // PINGs every 10 ms; a generous timeout, so that only a PING or PONG
+    // that fails to open (not a busy machine) could end the connection.
     let sub = Sub::with_options(
-        client_opts(&ckeys, &skeys).heartbeat_ivl(Some(Duration::from_millis(10))),
+        client_opts(&ckeys, &skeys)
+            .heartbeat_ivl(Some(Duration::from_millis(10)))
+            .heartbeat_timeout(Some(Duration::from_secs(5))),
     );
     let mon = sub.monitor();
     sub.connect(&proxy.endpoint()).expect("connect");
