@@ -79,5 +79,6 @@ pub mod __internal {
             Metadata, PeerInfo, ProtocolError, Session, SessionConfig, SessionEnd, SessionEvent,
             SocketType, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, GREETING_LEN, HANDSHAKE_MAX_FRAME,
         };
+        pub use crate::zmtp::transform::Transform;
     }
 }

@@ -31,6 +31,13 @@ fn greeting(major: u8, minor: u8) -> Vec<u8> {
     out.to_vec()
 }
 
+/// A CURVE greeting, a client's or a server's.
+fn greeting_curve(as_server: bool) -> Vec<u8> {
+    let mut out = BytesMut::new();
+    Greeting::ours(Mechanism::Curve, as_server).encode(&mut out);
+    out.to_vec()
+}
+
 fn command(cmd: &Command) -> Vec<u8> {
     let mut out = BytesMut::new();
     cmd.encode(&mut out);
@@ -322,6 +329,158 @@ fn main() {
         "prepended-greeting",
         &Input::to_bytes(0x80 | index("DEALER"), 0, &[2], &ready_only),
     );
+
+    // curve_handshake (mode bit 0: server; bits 1-2: units of the real
+    // peer first; bit 3: one altered; bits 4-6: the ZAP answer; bit 7: a
+    // PUB peer; see the target): the real peer's units are made at run
+    // time, so these seeds only pick them and add what follows.
+    let mut fake_message = BytesMut::new();
+    encode_frame(
+        &[
+            b"\x07MESSAGE".as_slice(),
+            &[0, 0, 0, 0, 0, 0, 0, 9],
+            &[0x42; 21],
+        ]
+        .concat(),
+        false,
+        false,
+        &mut fake_message,
+    );
+    let curve_command = |name: &str, len: usize| {
+        command(&Command::Unknown {
+            name: name.into(),
+            data: Bytes::from(vec![0x17; len - 1 - name.len()]),
+        })
+    };
+    let mut weak_hello = greeting_curve(false);
+    // Version 1.0, the padding, an all-zero C' (low order), a nonce, a box.
+    let mut hello = vec![1, 0];
+    hello.extend_from_slice(&[0; 72 + 32]);
+    hello.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 1]);
+    hello.extend_from_slice(&[0x33; 80]);
+    weak_hello.extend_from_slice(&command(&Command::Unknown {
+        name: "HELLO".into(),
+        data: Bytes::from(hello),
+    }));
+    // A ZAP reply as length-prefixed frames (the stream's last 96 bytes):
+    // 200 with a property of the handler's.
+    let mut zap_meta = Metadata::new();
+    zap_meta.insert("X-Role", Bytes::from_static(b"admin"));
+    let mut zap_meta_bytes = BytesMut::new();
+    zap_meta.encode(&mut zap_meta_bytes);
+    let mut zap_frames = Vec::new();
+    for f in [
+        &b""[..],
+        b"1.0",
+        b"1",
+        b"200",
+        b"OK",
+        b"joe",
+        &zap_meta_bytes,
+    ] {
+        zap_frames.push(f.len() as u8);
+        zap_frames.extend_from_slice(f);
+    }
+    let initiate = curve_command("INITIATE", 257);
+    // Name, mode, param, split sizes, stream.
+    type Seed<'a> = (&'a str, u8, u16, &'a [u8], &'a [u8]);
+    let curve_hs: [Seed; 20] = [
+        (
+            "client-raw-welcome",
+            0x02,
+            0,
+            &[],
+            &curve_command("WELCOME", 168),
+        ),
+        (
+            "client-welcome-then-ready",
+            0x04,
+            0,
+            &[],
+            &curve_command("READY", 30),
+        ),
+        ("client-done-then-frames", 0x06, 0, &[], &fake_message),
+        ("client-done-bytes", 0x06, 0, &[1], &fake_message),
+        ("client-done-chunks", 0x06, 0, &[7, 0, 100], &fake_message),
+        ("client-pub-peer", 0x86, 0, &[], &[]),
+        ("client-altered-welcome", 0x0c, 0, &[], &[1, 0, 100, 0x20]),
+        ("client-cut-ready", 0x0e, 0, &[], &[2, 0, 20, 0]),
+        ("server-weak-hello", 0x01, 0, &[], &weak_hello),
+        ("server-hello-then-initiate", 0x05, 0, &[], &initiate),
+        ("server-200", 0x07, 0, &[], &fake_message),
+        ("server-300", 0x17, 0, &[], &[]),
+        ("server-400", 0x27, 0, &[3], &[]),
+        ("server-500", 0x37, 0, &[], &[]),
+        ("server-frames", 0x47, 0, &[], &zap_frames),
+        ("server-no-handler", 0x57, 0, &[], &fake_message),
+        ("server-no-handler-enforced", 0x57, 0x100, &[], &[]),
+        ("server-handler-closed", 0x67, 0, &[], &[]),
+        (
+            "server-late-answer",
+            0x07,
+            0x0005,
+            &[9, 0, 1],
+            &fake_message,
+        ),
+        ("server-altered-initiate", 0x8f, 0, &[], &[2, 1, 0, 0x01]),
+    ];
+    for (name, mode, param, splits, stream) in curve_hs {
+        write(
+            "curve_handshake",
+            name,
+            &Input::to_bytes(mode, param, splits, stream),
+        );
+    }
+    write(
+        "curve_handshake",
+        "server-never-answers",
+        &Input::to_bytes(0x77, 0, &[], &[]),
+    );
+
+    // curve_message: operations (opcode bit 0: direction; bits 1-3: the
+    // operation; see the target).
+    // Raw bytes: a command frame to the server, and to the client a
+    // MESSAGE of 33 bytes with an old nonce.
+    let injected = [
+        b"\x08\x08\x04\x06\x04PING\x00".as_slice(),
+        b"\x09\x23\x00\x21\x07MESSAGE\x00\x00\x00\x00\x00\x00\x00\x01",
+        &[0x5a; 17],
+    ]
+    .concat();
+    let curve_ops: [(&str, &[u8]); 12] = [
+        // Encode and deliver at once, both ways.
+        ("both-ways", b"\x40\x05hello\x41\x05world\x50\x01a\x40\x00"),
+        // Three frames, delivered last first: the others are late.
+        (
+            "reordered",
+            b"\x00\x01a\x00\x01b\x00\x01c\x04\x02\x04\x00\x04\x00",
+        ),
+        // Delivered, kept in flight, delivered again: a replay.
+        ("replayed", b"\x01\x03abc\x15\x00\x05\x00"),
+        // One byte of the box flipped.
+        ("altered", b"\x00\x04abcd\x24\x00\x00\x14\x01"),
+        // Cut short, then a fresh frame after it.
+        ("cut", b"\x00\x04abcd\x44\x00\x00\x0a\x40\x01z"),
+        // Bytes after a frame.
+        ("extended", b"\x00\x02hi\x64\x00\x03xyz"),
+        // Delivered in two reads.
+        ("split", b"\x00\x05split\x84\x00\x07\x40\x01n"),
+        // Commands: PING, PONG, SUBSCRIBE, CANCEL.
+        (
+            "commands",
+            b"\x42\x00\x01\x2c\x03ctx\x43\x01\x03ctx\x42\x02\x05topic\x42\x03\x00",
+        ),
+        // A multipart message, delivered with the others in flight.
+        ("multipart", b"\x0e\x02\x01a\x02bc\x03def\x06"),
+        // A large body (16 bytes, 200 times), boxes opened in place.
+        ("large-own-bodies", b"\x0c\xc0\xc8\x10abcdefghijklmnop"),
+        // A frame lost, the next one delivered.
+        ("lost", b"\x00\x01a\x00\x01b\x0a\x00\x06"),
+        ("injected", &injected),
+    ];
+    for (name, ops) in curve_ops {
+        write("curve_message", name, ops);
+    }
 
     // endpoint: each scheme, valid and not.
     let endpoints = [

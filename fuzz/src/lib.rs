@@ -18,6 +18,7 @@
 //! cycled over a 4 KB stream), nearly all empty: [`Input::chunk_runs`] hands
 //! each run of consecutive empty chunks out as one item, in constant time.
 
+pub mod curve;
 pub mod session;
 
 use std::num::NonZeroUsize;
