@@ -73,12 +73,12 @@ pub mod __internal {
     pub mod zmtp {
         pub use crate::zmtp::command::MAX_PING_CONTEXT;
         pub use crate::zmtp::security::{self, Security};
+        pub use crate::zmtp::transform::Transform;
         pub use crate::zmtp::{
             encode_frame, encode_message, frame_header, Command, Frame, FrameDecoder, Greeting,
             Handshake, HandshakeConfig, HandshakeStatus, HeartbeatConfig, Limits, Mechanism,
             Metadata, PeerInfo, ProtocolError, Session, SessionConfig, SessionEnd, SessionEvent,
             SocketType, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, GREETING_LEN, HANDSHAKE_MAX_FRAME,
         };
-        pub use crate::zmtp::transform::Transform;
     }
 }
