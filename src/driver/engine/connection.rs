@@ -425,6 +425,13 @@ impl DirectSource for Connection {
             self.flush(st);
         }
         let ended = st.end().is_some();
+        if ended {
+            // The engine reports the end and unregisters the connection;
+            // until then its descriptor stays readable (end of file), and
+            // a direct reader polling it would wake at once, every time:
+            // it is the engine's from now on, like a large frame.
+            self.bulk.store(true, Ordering::SeqCst);
+        }
         let left_over = !st.session.messages().is_empty();
         drop(guard);
         if ended || left_over {
