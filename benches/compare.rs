@@ -1082,6 +1082,8 @@ fn main() {
                     Ok(s) => {
                         let v = if w.kind.is_lat() {
                             format!("p50 {:.1} µs p99 {:.1} µs", s.value, s.p99)
+                        } else if w.kind == Kind::Handshakes {
+                            format!("{:.0} handshakes/s p99 {:.0} µs", s.value, s.p99)
                         } else {
                             format!("{} msg/s", fmt_rate(Some(s.value)))
                         };
