@@ -134,7 +134,11 @@ fuzz_target!(|data: &[u8]| {
     let names = sent_commands(out);
     if server {
         // No handler, or one that left: neither approves nor refuses.
-        let p = if (input.param >> 2) & 3 >= 2 { 4 } else { input.param & 3 };
+        let p = if (input.param >> 2) & 3 >= 2 {
+            4
+        } else {
+            input.param & 3
+        };
         // Arbitrary frames (3) may happen to form any verdict.
         let approved = answered.is_some() && (p == 0 || p == 3);
         let refused = answered.is_some() && (p == 2 || p == 3);

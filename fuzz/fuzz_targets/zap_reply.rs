@@ -37,10 +37,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(frames[5], reply.user_id);
     let mut again = BytesMut::new();
     reply.metadata.encode(&mut again);
-    let reparsed = ZapReply::parse(
-        &[&frames[..6], &[again.freeze()]].concat(),
-        id,
-    )
-    .expect("re-encoded metadata parses");
+    let reparsed = ZapReply::parse(&[&frames[..6], &[again.freeze()]].concat(), id)
+        .expect("re-encoded metadata parses");
     assert_eq!(reparsed.metadata, reply.metadata);
 });

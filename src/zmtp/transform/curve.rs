@@ -99,6 +99,16 @@ impl CurveCodec {
         }
     }
 
+    /// A client's and a server's codec under `key` with the counters a
+    /// handshake leaves (SPEC §9.5): the client's HELLO and INITIATE were
+    /// 1 and 2, the server's READY 1.
+    pub(crate) fn pair_after_handshake(key: &[u8; 32]) -> (CurveCodec, CurveCodec) {
+        (
+            CurveCodec::new(BoxKey::from_key(key), false, 3, 1),
+            CurveCodec::new(BoxKey::from_key(key), true, 2, 2),
+        )
+    }
+
     /// A codec under a random key nobody has: what it sends cannot be
     /// opened and nothing opens for it. A mechanism asked for its
     /// transform before its handshake is done, or a second time, gives

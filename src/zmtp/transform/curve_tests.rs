@@ -12,13 +12,9 @@ use crate::zmtp::frame::{encode_frame, Frame, FrameDecoder};
 
 const KEY: [u8; 32] = [0x42; 32];
 
-/// A client and a server codec as a handshake leaves them: the client's
-/// HELLO and INITIATE were 1 and 2, the server's READY 1.
+/// A client and a server codec as a handshake leaves them.
 fn pair() -> (CurveCodec, CurveCodec) {
-    (
-        CurveCodec::new(BoxKey::from_key(&KEY), false, 3, 1),
-        CurveCodec::new(BoxKey::from_key(&KEY), true, 2, 2),
-    )
+    CurveCodec::pair_after_handshake(&KEY)
 }
 
 /// The frames in `wire`, which must hold whole frames only.

@@ -115,8 +115,8 @@ impl BoxKey {
         BoxKey::of(&key)
     }
 
-    /// The secretbox key of these bytes (tests against known vectors).
-    #[cfg(test)]
+    /// The secretbox key of these bytes (known vectors, and the data
+    /// phase without a handshake: [`super::Transform::curve_pair`]).
     pub(crate) fn from_key(key: &[u8; 32]) -> BoxKey {
         BoxKey::of(Key::from_slice(key))
     }
