@@ -16,11 +16,20 @@
 //! Salsa20 keystream and Poly1305 tag (the `salsa20` and `poly1305`
 //! crates, which the secretbox itself is made of). Checked against the
 //! secretbox, and against NaCl's own test vector, by the tests below.
+//!
+//! A MESSAGE's tag comes from one of two Poly1305s by its length
+//! ([`VECTOR_MAC_MIN`]): the `poly1305` crate picks its AVX2 code at run
+//! time wherever the CPU has it, and that code costs some 1.5 µs to set
+//! up for each key, ten times the whole tag of a short message in
+//! portable code; so boxes shorter than the bound take `orion`'s portable
+//! Poly1305 and longer ones the AVX2 code, which is about twice as fast
+//! per byte.
 
 use bytes::BytesMut;
 use crypto_secretbox::aead::rand_core::RngCore;
 use crypto_secretbox::aead::{AeadInPlace, KeyInit, OsRng};
 use crypto_secretbox::{Kdf, Key, Tag, XSalsa20Poly1305};
+use orion::hazardous::mac::poly1305 as orion_poly1305;
 use poly1305::Poly1305;
 use salsa20::cipher::{KeyIvInit, StreamCipher};
 use zeroize::{Zeroize, Zeroizing};
@@ -211,13 +220,12 @@ impl StreamKey {
     /// The box's Salsa20 keystream (nonce: the last 8 bytes of the full
     /// nonce, the short nonce big-endian), already past its first 32
     /// bytes, and the Poly1305 key those 32 bytes are.
-    fn begin(&self, short: u64) -> (salsa20::Salsa20, Poly1305) {
+    fn begin(&self, short: u64) -> (salsa20::Salsa20, Zeroizing<[u8; 32]>) {
         let subkey: &[u8; 32] = &self.subkey;
         let mut stream = salsa20::Salsa20::new(subkey.into(), &short.to_be_bytes().into());
         let mut mac_key = Zeroizing::new([0u8; 32]);
         stream.apply_keystream(&mut mac_key[..]);
-        let mac = Poly1305::new(poly1305::Key::from_slice(&mac_key[..]));
-        (stream, mac)
+        (stream, mac_key)
     }
 
     /// Seals in place with the nonce `prefix | short` (big-endian):
@@ -227,9 +235,9 @@ impl StreamKey {
         let Some((tag_room, text)) = buf.split_at_mut_checked(TAG_LEN) else {
             return;
         };
-        let (mut stream, mac) = self.begin(short);
+        let (mut stream, mac_key) = self.begin(short);
         stream.apply_keystream(text);
-        tag_room.copy_from_slice(&mac.compute_unpadded(text));
+        tag_room.copy_from_slice(&poly1305_tag(&mac_key, text));
     }
 
     /// Opens in place the box (tag, then ciphertext) with the nonce
@@ -237,8 +245,8 @@ impl StreamKey {
     /// on failure `buf` is left as it was.
     pub(crate) fn open_in_place(&self, short: u64, buf: &mut [u8]) -> Result<(), BoxError> {
         let (tag, text) = buf.split_at_mut_checked(TAG_LEN).ok_or(BoxError)?;
-        let (mut stream, mac) = self.begin(short);
-        let expected = mac.compute_unpadded(text);
+        let (mut stream, mac_key) = self.begin(short);
+        let expected = poly1305_tag(&mac_key, text);
         // Every byte is compared, wherever the first difference is.
         let diff = expected
             .iter()
@@ -250,6 +258,29 @@ impl StreamKey {
         stream.apply_keystream(text);
         Ok(())
     }
+}
+
+/// From this many bytes on, a MESSAGE's tag is computed by the `poly1305`
+/// crate (its AVX2 code where the CPU has it), below by `orion`'s
+/// portable Poly1305: about where the two cost the same (benches/README.md,
+/// CURVE).
+pub(crate) const VECTOR_MAC_MIN: usize = 2048;
+
+/// The Poly1305 tag of `text` under the one-time key `key`, by whichever
+/// implementation is faster for its length ([`VECTOR_MAC_MIN`]); both
+/// compute the same function.
+fn poly1305_tag(key: &[u8; 32], text: &[u8]) -> [u8; TAG_LEN] {
+    let mut tag = [0u8; TAG_LEN];
+    if text.len() >= VECTOR_MAC_MIN {
+        tag.copy_from_slice(&Poly1305::new(poly1305::Key::from_slice(key)).compute_unpadded(text));
+    } else {
+        // A 32-byte key and a tag of any message: neither call can fail.
+        let key = orion_poly1305::OneTimeKey::from(*key);
+        if let Ok(t) = orion_poly1305::Poly1305::poly1305(&key, text) {
+            tag.copy_from_slice(t.unprotected_as_bytes());
+        }
+    }
+    tag
 }
 
 #[cfg(test)]
@@ -303,7 +334,18 @@ mod tests {
             seed
         };
         let prefix = *b"CurveZMQMESSAGEC";
-        let lens = (0..600).chain([1023, 1024, 1025, 4096, 65536 + 17, 300_001]);
+        // Both Poly1305s: each side of VECTOR_MAC_MIN.
+        let lens = (0..600).chain([
+            1023,
+            1024,
+            1025,
+            2047,
+            2048,
+            2049,
+            4096,
+            65536 + 17,
+            300_001,
+        ]);
         for len in lens {
             let mut key = [0u8; 32];
             key.iter_mut().for_each(|b| *b = next() as u8);
