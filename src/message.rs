@@ -54,14 +54,15 @@ impl Eq for Message {}
 /// announced in its handshake (`Socket-Type`, `Identity`, ...), the
 /// ZAP handler's `User-Id` and metadata, and `Peer-Address`. Names are
 /// compared without regard to ASCII case, as ZMTP says. Cloning shares
-/// them: every message from one connection holds the same list.
+/// them: every message from one connection holds the same list, behind
+/// one thin pointer (a message is moved by value through every pipe).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Properties(std::sync::Arc<[(String, Bytes)]>);
+pub struct Properties(std::sync::Arc<Vec<(String, Bytes)>>);
 
 impl Properties {
     /// Properties from `(name, value)` pairs, in order.
     pub fn new(pairs: impl IntoIterator<Item = (String, Bytes)>) -> Properties {
-        Properties(pairs.into_iter().collect())
+        Properties(std::sync::Arc::new(pairs.into_iter().collect()))
     }
 
     /// The value of the property `name`, if there is one.
@@ -336,6 +337,18 @@ impl<const N: usize> From<[Bytes; N]> for Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Messages move through every pipe by value: the properties (a thin
+    /// pointer, `None` for most) add 8 bytes to the frames, not a fat
+    /// pointer's 16. At 48 bytes (on x86-64) inproc 32 B PUSH/PULL ran about
+    /// a fifth slower than at 32, before properties (benches/README.md).
+    #[test]
+    fn a_message_is_one_frame_and_one_pointer() {
+        assert_eq!(
+            std::mem::size_of::<Message>(),
+            std::mem::size_of::<Bytes>() + std::mem::size_of::<usize>()
+        );
+    }
 
     #[test]
     fn single_and_multipart() {
