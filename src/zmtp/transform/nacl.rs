@@ -264,7 +264,7 @@ impl StreamKey {
 /// crate (its AVX2 code where the CPU has it), below by `orion`'s
 /// portable Poly1305: about where the two cost the same (benches/README.md,
 /// CURVE).
-pub(crate) const VECTOR_MAC_MIN: usize = 2048;
+const VECTOR_MAC_MIN: usize = 2048;
 
 /// The Poly1305 tag of `text` under the one-time key `key`, by whichever
 /// implementation is faster for its length ([`VECTOR_MAC_MIN`]); both
