@@ -166,6 +166,21 @@ pub struct SocketOptions {
     /// that would ask one fails, not only PLAIN's. Default false
     /// (SPEC §9.2).
     pub zap_enforce_domain: bool,
+    /// Offer resumable sessions to oxmq peers (SPEC §3.7): when both
+    /// sides offer, messages are acknowledged and a cut connection loses
+    /// and duplicates nothing. Only CLIENT, SERVER, PUSH, PULL, DEALER,
+    /// ROUTER, REQ, REP and PAIR over tcp and ipc, with NULL security,
+    /// offer it. Default true.
+    pub resume: bool,
+    /// How long an accepting socket keeps a detached peer (routing id,
+    /// queues, unacknowledged messages) for its session to resume
+    /// (SPEC §3.7). Default 30 s.
+    pub resume_ivl: Duration,
+    /// When a session cannot be resumed (the peer restarted), a
+    /// connecting socket sends what the old session never acknowledged to
+    /// the new one (at-least-once); false drops it (at-most-once)
+    /// (SPEC §3.7). Default true.
+    pub resend_on_reset: bool,
 }
 
 impl Default for SocketOptions {
@@ -202,11 +217,32 @@ impl Default for SocketOptions {
             curve_serverkey: None,
             zap_domain: Bytes::new(),
             zap_enforce_domain: false,
+            resume: true,
+            resume_ivl: Duration::from_secs(30),
+            resend_on_reset: true,
         }
     }
 }
 
 impl SocketOptions {
+    /// Sets [`resume`](Self::resume).
+    pub fn resume(mut self, on: bool) -> Self {
+        self.resume = on;
+        self
+    }
+
+    /// Sets [`resume_ivl`](Self::resume_ivl).
+    pub fn resume_ivl(mut self, ivl: Duration) -> Self {
+        self.resume_ivl = ivl;
+        self
+    }
+
+    /// Sets [`resend_on_reset`](Self::resend_on_reset).
+    pub fn resend_on_reset(mut self, on: bool) -> Self {
+        self.resend_on_reset = on;
+        self
+    }
+
     /// Sets [`sndhwm`](Self::sndhwm).
     pub fn sndhwm(mut self, n: usize) -> Self {
         self.sndhwm = n;

@@ -5,12 +5,17 @@
 //! without duplicates (§6.4), that back-pressure and HWMs bound memory
 //! through a stalled peer (§6.1, §5.5), that corruption is a protocol
 //! error closing only that connection, followed by a reconnection (§3.6),
-//! and that heartbeats detect a stalled path (§6.8).
+//! and that heartbeats detect a stalled path (§6.8). With resumable
+//! sessions (issue 12, §3.7; `resume`), cuts lose and duplicate nothing;
+//! the tests of what a cut loses without them switch them off.
 //!
 //! The tests run one at a time (a file-wide lock): they are CPU-heavy, the
 //! machine may have two cores, and one of them measures the process's RSS.
 
 mod support;
+
+#[path = "faults/resume.rs"]
+mod resume;
 
 use bytes::Bytes;
 use oxmq::__internal::zmtp::ProtocolError;
@@ -90,6 +95,23 @@ fn drain_disconnects(mon: &Monitor, into: &mut Vec<DisconnectReason>) {
     }
 }
 
+/// Cuts every connection through `proxy` every 50 ms until `stop` is set;
+/// returns how many it cut.
+fn cutter(proxy: Arc<FaultProxy>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut cuts = 0u64;
+        // The 50 ms pause is the fault's schedule, not a wait for an
+        // event; the loop ends when the sender is done.
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+            if !stop.load(Ordering::Relaxed) {
+                cuts += proxy.cut_all() as u64;
+            }
+        }
+        cuts
+    })
+}
+
 /// The kernel's limits for a tcp socket's send and receive buffers
 /// (`tcp_wmem` and `tcp_rmem` maxima): what may sit in the kernel on one
 /// leg of a connection.
@@ -165,18 +187,19 @@ fn fragmented_to_single_bytes_every_message_arrives_in_order() {
 /// each run of missing numbers (a gap) lies at a cut, so there are no more
 /// gaps than cuts, and no gap is larger than the kernel could have held.
 /// Messages are 1 KiB, so that the stream lasts long enough for several
-/// cuts (100 000 small ones pass in about 100 ms).
+/// cuts (100 000 small ones pass in about 100 ms). Resumption (SPEC
+/// §3.7) is off: this is the loss it removes, shown to happen.
 #[test]
 fn cut_every_50ms_loses_only_what_the_kernel_held() {
     let _s = serial();
     const N: u64 = 100_000;
     const END: u64 = u64::MAX;
     const MSG: usize = 1024;
-    let server = Server::with_options(opts());
+    let server = Server::with_options(opts().resume(false));
     let smon = server.monitor();
     let ep = server.bind("tcp://127.0.0.1:0").unwrap();
     let proxy = Arc::new(FaultProxy::in_front_of(&ep));
-    let client = Client::with_options(opts());
+    let client = Client::with_options(opts().resume(false));
     let mon = client.monitor();
     client.connect(&proxy.endpoint()).unwrap();
     wait_event(&mon, "handshake", |e| {
@@ -184,21 +207,7 @@ fn cut_every_50ms_loses_only_what_the_kernel_held() {
     });
 
     let stop_cutting = Arc::new(AtomicBool::new(false));
-    let cutter = {
-        let (proxy, stop) = (proxy.clone(), stop_cutting.clone());
-        std::thread::spawn(move || {
-            let mut cuts = 0u64;
-            // The 50 ms pause is the fault's schedule, not a wait for
-            // an event; the loop ends when the sender is done.
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(50));
-                if !stop.load(Ordering::Relaxed) {
-                    cuts += proxy.cut_all() as u64;
-                }
-            }
-            cuts
-        })
-    };
+    let cutter = cutter(proxy.clone(), stop_cutting.clone());
     let started = Instant::now();
     let sender = {
         let stop = stop_cutting.clone();
@@ -314,6 +323,12 @@ fn cut_every_50ms_loses_only_what_the_kernel_held() {
         "a gap of {largest_gap} is more than the kernel could hold ({per_cut})"
     );
     assert!(lost <= cuts * per_cut);
+    // Without resumption the kernel's share is lost: what the resumable
+    // session's test (`resume`) shows not to happen.
+    assert!(
+        lost > 0,
+        "cuts with resumption off lose what the kernel held"
+    );
     // The socket is still healthy.
     client.blocking_send(b"after".to_vec()).unwrap();
     assert_eq!(&server.blocking_recv().unwrap().1[..], b"after");
@@ -326,7 +341,8 @@ fn cut_every_50ms_loses_only_what_the_kernel_held() {
 /// messages lost must be exactly those whose last byte was in the kernel:
 /// every message the library had not completely handed to the kernel
 /// (queued, in the engine's batch, or partly written) goes out on the next
-/// connection (SPEC §6.4), and nothing arrives twice.
+/// connection (SPEC §6.4), and nothing arrives twice. Resumption (SPEC
+/// §3.7) is off; with it nothing would be lost.
 #[test]
 fn cut_loses_exactly_the_messages_the_kernel_held() {
     let _s = serial();
@@ -334,11 +350,12 @@ fn cut_loses_exactly_the_messages_the_kernel_held() {
     const WIRE: u64 = 1 + 8 + 1024;
     // The SERVER takes everything at once, so nothing is held back on the
     // proxy→server leg.
-    let server = Server::with_options(opts().rcvhwm(0));
+    let server = Server::with_options(opts().rcvhwm(0).resume(false));
     let smon = server.monitor();
     let proxy = FaultProxy::in_front_of(&server.bind("tcp://127.0.0.1:0").unwrap());
     let client = Client::with_options(
         opts()
+            .resume(false)
             .sndhwm(100)
             .sndtimeo(Some(Duration::from_millis(300))),
     );
@@ -376,6 +393,10 @@ fn cut_loses_exactly_the_messages_the_kernel_held() {
         received.len()
     );
     assert!(in_kernel > 0, "/proc/net/tcp shows the kernel's queues");
+    assert!(
+        fully_written > arrived_before_cut,
+        "with resumption off, what the kernel held is lost"
+    );
     let expected: Vec<u64> = (0..arrived_before_cut).chain(fully_written..sent).collect();
     assert_eq!(
         received.len(),
@@ -661,7 +682,10 @@ fn corrupted_stream_is_a_protocol_error_and_the_client_recovers() {
         || client.try_send(Bytes::from_static(b"again")).unwrap_or(()),
         || server_recv_short(&server),
     );
-    assert_eq!(&m[..], b"again", "the corrupted message was not delivered");
+    // The session resumes (SPEC §3.7): the message whose frame was
+    // corrupted was never acknowledged, so it comes again, intact, first.
+    assert_eq!(&m[..], b"doomed", "the corrupted message is sent again");
+    assert_eq!(&server.blocking_recv().unwrap().1[..], b"again");
     assert!(proxy.stats().accepted > accepted, "the CLIENT reconnected");
 }
 

@@ -74,6 +74,9 @@ impl Observer {
                     assert!(matches!(self.ours, SocketType::Client | SocketType::Server));
                 }
                 SessionEvent::ZapRequest(_) => panic!("a NULL session asked for a ZAP verdict"),
+                SessionEvent::ResumeLookup(_) | SessionEvent::Resumed(_) => {
+                    panic!("a session that does not offer resumption resumed")
+                }
                 SessionEvent::Closed(end) => {
                     assert!(self.end.is_none(), "closed twice");
                     assert_eq!(s.end(), Some(&end), "the event and end() disagree");

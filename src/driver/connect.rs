@@ -40,6 +40,9 @@ pub(crate) async fn connect_loop(
     let base = core.options.reconnect_ivl;
     let max = core.options.reconnect_ivl_max;
     let mut ivl = base;
+    // The session's record, kept across this endpoint's connections
+    // (SPEC §3.7).
+    let resume = Arc::new(crate::driver::engine::ResumeSlot::default());
     loop {
         if core.is_closed() && out.len() == 0 {
             return;
@@ -57,6 +60,7 @@ pub(crate) async fn connect_loop(
                 let persistent = Attach::Persistent {
                     out: out.clone(),
                     inp: inp.clone(),
+                    resume: resume.clone(),
                 };
                 let port: Arc<dyn Port> = core.clone();
                 let end = engine::run(port, stream, given.clone(), peer, persistent).await;

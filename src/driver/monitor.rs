@@ -31,6 +31,9 @@ pub enum DisconnectReason {
     /// has its peer already, a ROUTER that knows the peer's identity from
     /// another connection (SPEC §5).
     Refused,
+    /// A new connection resumed the same session (SPEC §3.7): this one,
+    /// half-open, was closed for it.
+    Replaced,
 }
 
 impl std::fmt::Display for DisconnectReason {
@@ -43,6 +46,7 @@ impl std::fmt::Display for DisconnectReason {
             DisconnectReason::SocketClosed => write!(f, "socket closed"),
             DisconnectReason::Refused => write!(f, "refused by the socket type"),
             DisconnectReason::HeartbeatTimeout => write!(f, "heartbeat timed out: peer silent"),
+            DisconnectReason::Replaced => write!(f, "replaced by a new connection"),
         }
     }
 }
@@ -136,6 +140,30 @@ pub enum SocketEvent {
         peer: String,
         /// Why.
         reason: DisconnectReason,
+    },
+    /// A connection resumed the session of an earlier one (SPEC §3.7):
+    /// nothing was lost between them.
+    SessionResumed {
+        /// The endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: String,
+        /// Messages sent again because the peer had not had them.
+        resent: u64,
+    },
+    /// A session could not be resumed (SPEC §3.7): the peer restarted, or
+    /// it was away longer than `resume_ivl`. Up to `lost` messages sent
+    /// to the old session may not have reached it; the connecting side
+    /// sends them again unless `resend_on_reset` is off.
+    SessionReset {
+        /// The endpoint.
+        endpoint: String,
+        /// The peer's address (empty when the accepting side gave up a
+        /// detached peer).
+        peer: String,
+        /// Messages the old session never acknowledged (on the accepting
+        /// side, with those still queued for it).
+        lost: u64,
     },
     /// A listener stopped (unbind or close).
     Closed {

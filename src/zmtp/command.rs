@@ -1,4 +1,5 @@
-//! ZMTP commands: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL (SPEC §3.4).
+//! ZMTP commands: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL (SPEC §3.4),
+//! and oxmq's ACK and BYE between peers that both offered resumption (SPEC §3.7).
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -18,6 +19,8 @@ const PING: &[u8] = b"PING";
 const PONG: &[u8] = b"PONG";
 const SUBSCRIBE: &[u8] = b"SUBSCRIBE";
 const CANCEL: &[u8] = b"CANCEL";
+const ACK: &[u8] = b"ACK";
+const BYE: &[u8] = b"BYE";
 
 /// A command: the body of a frame with the COMMAND flag, made of a 1-byte
 /// name length, the name and command-specific data (SPEC §3.4).
@@ -49,6 +52,14 @@ pub enum Command {
     Subscribe(Bytes),
     /// CANCEL (ZMTP 3.1): cancel one subscription to a prefix (SPEC §3.4).
     Cancel(Bytes),
+    /// ACK (oxmq, SPEC §3.7): how many messages of the peer's session
+    /// the sender has taken in, a big-endian u64. Sent only to a peer that
+    /// offered resumption.
+    Ack(u64),
+    /// BYE (oxmq, SPEC §3.7): the sender's socket is closing or leaving
+    /// this peer: the session ends with the connection, not to be
+    /// resumed. Sent only to a peer that offered resumption.
+    Bye,
     /// Any other command, returned rather than refused so the driver can
     /// ignore it (SPEC §3.4). Encoding truncates the name to 255 bytes.
     Unknown {
@@ -69,6 +80,8 @@ impl Command {
             Command::Pong { .. } => "PONG",
             Command::Subscribe(_) => "SUBSCRIBE",
             Command::Cancel(_) => "CANCEL",
+            Command::Ack(_) => "ACK",
+            Command::Bye => "BYE",
             Command::Unknown { name, .. } => name,
         }
     }
@@ -133,6 +146,14 @@ impl Command {
             PONG => Command::Pong { context: data },
             SUBSCRIBE => Command::Subscribe(data),
             CANCEL => Command::Cancel(data),
+            // Of another length it is some other peer's command of that
+            // name, which RFC 37 says to ignore: left unknown.
+            ACK if data.len() == 8 => {
+                let mut count = [0; 8];
+                count.copy_from_slice(&data);
+                Command::Ack(u64::from_be_bytes(count))
+            }
+            BYE if data.is_empty() => Command::Bye,
             other => Command::Unknown {
                 name: String::from_utf8_lossy(other).into_owned(),
                 data,
@@ -163,6 +184,8 @@ impl Command {
             Command::Pong { context } => put_command(out, PONG, &[context]),
             Command::Subscribe(topic) => put_command(out, SUBSCRIBE, &[topic]),
             Command::Cancel(topic) => put_command(out, CANCEL, &[topic]),
+            Command::Ack(count) => put_command(out, ACK, &[&count.to_be_bytes()]),
+            Command::Bye => put_command(out, BYE, &[]),
             Command::Unknown { name, data } => {
                 put_command(out, truncate(name, MAX_SHORT_STRING).as_bytes(), &[data]);
             }
@@ -253,6 +276,9 @@ mod tests {
             Command::Subscribe(Bytes::from_static(b"topic")),
             Command::Subscribe(Bytes::new()),
             Command::Cancel(Bytes::from(vec![0u8; 1000])),
+            Command::Ack(0),
+            Command::Ack(u64::MAX - 1),
+            Command::Bye,
             Command::Unknown {
                 name: "JOIN".into(),
                 data: Bytes::from_static(b"group"),
@@ -330,6 +356,16 @@ mod tests {
             Command::parse(Bytes::from_static(b"\x05ready")),
             Ok(Command::Unknown { .. })
         ));
+        // An ACK of any length but 8 is another peer's command.
+        for odd in [
+            &b"\x03ACK"[..],
+            b"\x03ACK\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+        ] {
+            assert!(matches!(
+                Command::parse(Bytes::copy_from_slice(odd)),
+                Ok(Command::Unknown { .. })
+            ));
+        }
     }
 
     fn arb_command() -> impl Strategy<Value = Command> {
@@ -352,10 +388,21 @@ mod tests {
             bytes(17).prop_map(|context| Command::Pong { context }),
             bytes(400).prop_map(Command::Subscribe),
             bytes(400).prop_map(Command::Cancel),
+            any::<u64>().prop_map(Command::Ack),
+            Just(Command::Bye),
             ("[A-Z]{1,40}", bytes(300))
                 .prop_filter("not a known command", |(name, _)| {
-                    !["READY", "ERROR", "PING", "PONG", "SUBSCRIBE", "CANCEL"]
-                        .contains(&name.as_str())
+                    ![
+                        "READY",
+                        "ERROR",
+                        "PING",
+                        "PONG",
+                        "SUBSCRIBE",
+                        "CANCEL",
+                        "ACK",
+                        "BYE",
+                    ]
+                    .contains(&name.as_str())
                 })
                 .prop_map(|(name, data)| Command::Unknown { name, data }),
         ]

@@ -18,6 +18,7 @@
 //! * [`FrameDecoder`], [`encode_frame`], [`encode_message`]: framing (SPEC §3.3).
 //! * [`Command`]: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL (SPEC §3.4).
 //! * [`SocketType`]: socket-type names and compatibility (SPEC §3.5).
+//! * `resume`: resumable sessions between oxmq peers (SPEC §3.7).
 //! * [`ProtocolError`]: every way a peer can violate the protocol (SPEC §3.6).
 
 pub mod command;
@@ -27,6 +28,7 @@ pub mod greeting;
 pub mod handshake;
 pub mod mechanism;
 pub mod metadata;
+pub mod resume;
 pub mod security;
 pub mod session;
 pub mod socket_type;

@@ -18,6 +18,7 @@ pub(crate) mod outbound;
 mod peers;
 pub(crate) mod receive;
 pub(crate) mod registry;
+pub(crate) mod resume;
 pub(crate) mod stats;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,6 +38,7 @@ use crate::routing_id::RoutingId;
 use crate::zmtp::SocketType;
 use inbound::Inbound;
 use registry::PeerTable;
+use resume::{ParkedPeer, Resumptions};
 use stats::{Counters, SocketStats};
 
 /// What a socket type adds to the shared core: it hears about peers as
@@ -98,6 +100,13 @@ pub(crate) trait Port: Send + Sync {
     /// [`attach`](Self::attach)) ended: the peer leaves routing; what it
     /// sent before stays readable.
     fn detach(&self, id: RoutingId);
+    /// Whether the socket is closing.
+    fn is_closed(&self) -> bool;
+    /// The accepting side's resumable sessions (SPEC §3.7).
+    fn resumptions(&self) -> &Resumptions;
+    /// Keeps a peer whose connection (claim `turn` of session `key`) ended
+    /// resumable, for `resume_ivl` (SPEC §3.7).
+    fn park(&self, key: crate::zmtp::resume::SessionId, turn: u64, peer: ParkedPeer);
 }
 
 /// The state every socket type shares. See the module documentation.
@@ -115,6 +124,7 @@ pub(crate) struct SocketCore {
     pub(crate) monitor: MonitorHub,
     pub(crate) counters: Counters,
     pub(crate) tasks: Tasks,
+    resumptions: Resumptions,
 }
 
 impl SocketCore {
@@ -141,6 +151,7 @@ impl SocketCore {
             monitor: MonitorHub::default(),
             counters: Counters::default(),
             tasks: Tasks::default(),
+            resumptions: Resumptions::default(),
         })
     }
 
@@ -176,6 +187,7 @@ impl SocketCore {
     /// The last step of closing: every peer is dropped with whatever could
     /// not be delivered, and monitors end.
     pub(crate) fn finish(&self) {
+        drop(self.resumptions.take_parked());
         let ids = lock(&self.peers).ids();
         for id in ids {
             self.detach_keep_input(id);

@@ -7,11 +7,12 @@ use bytes::Bytes;
 
 use super::inbound::RECV_TURN;
 use super::registry::PeerKind;
+use super::resume::{ParkedPeer, Resumptions};
 use super::stats::Counters;
 use super::{Port, SocketCore};
 use crate::driver::direct::DirectReads;
 use crate::driver::lock;
-use crate::driver::monitor::MonitorHub;
+use crate::driver::monitor::{MonitorHub, SocketEvent};
 use crate::driver::pipe::{Hook, Pipe};
 use crate::message::Message;
 use crate::options::SocketOptions;
@@ -173,6 +174,47 @@ impl SocketCore {
         }
     }
 
+    /// Keeps a detached peer for `resume_ivl` (SPEC §3.7), then gives it
+    /// up unless its session resumed meanwhile.
+    fn park_peer(&self, key: crate::zmtp::resume::SessionId, turn: u64, peer: ParkedPeer) {
+        if self.is_closed() {
+            return self.give_up(peer, false);
+        }
+        match self.resumptions.park(key, turn, peer) {
+            Ok(()) => {
+                let me = self.me.clone();
+                let ivl = self.options.resume_ivl;
+                crate::driver::runtime::handle().spawn(async move {
+                    tokio::time::sleep(ivl).await;
+                    if let Some(core) = me.upgrade() {
+                        if let Some(p) = core.resumptions.expire(key, turn) {
+                            core.give_up(p, true);
+                        }
+                    }
+                });
+            }
+            Err(peer) => self.give_up(*peer, false),
+        }
+    }
+
+    /// Drops a detached peer: it leaves routing, what it sent stays
+    /// readable, and (`report`) `SessionReset` says how much may be lost.
+    fn give_up(&self, p: ParkedPeer, report: bool) {
+        let lost = (p.state.unacked.len() + p.out.len()) as u64;
+        p.out.close_reader();
+        p.inp.close_writer();
+        self.detach_keep_input(p.id);
+        if report {
+            tracing::debug!(endpoint = %p.endpoint, lost, "a detached peer's session expired");
+            Counters::count(&self.counters.sessions_reset);
+            self.monitor.emit(SocketEvent::SessionReset {
+                endpoint: p.endpoint,
+                peer: String::new(),
+                lost,
+            });
+        }
+    }
+
     /// The id of the peer whose outbound pipe is `out`.
     pub(crate) fn peer_id_of(&self, out: &Arc<Pipe>) -> Option<RoutingId> {
         lock(&self.peers).id_of(out)
@@ -210,5 +252,17 @@ impl Port for SocketCore {
 
     fn detach(&self, id: RoutingId) {
         self.detach_keep_input(id);
+    }
+
+    fn is_closed(&self) -> bool {
+        SocketCore::is_closed(self)
+    }
+
+    fn resumptions(&self) -> &Resumptions {
+        &self.resumptions
+    }
+
+    fn park(&self, key: crate::zmtp::resume::SessionId, turn: u64, peer: ParkedPeer) {
+        self.park_peer(key, turn, peer);
     }
 }

@@ -25,6 +25,13 @@ pub(crate) struct Counters {
     /// Messages and bytes queued to peers that have since left.
     departed_out: AtomicU64,
     departed_out_bytes: AtomicU64,
+    /// Resumption (SPEC §3.7): messages sent again on a resumed session,
+    /// ACKs sent and received, sessions resumed and reset.
+    pub(crate) resent: AtomicU64,
+    pub(crate) acks_sent: AtomicU64,
+    pub(crate) acks_received: AtomicU64,
+    pub(crate) sessions_resumed: AtomicU64,
+    pub(crate) sessions_reset: AtomicU64,
 }
 
 impl Counters {
@@ -66,6 +73,11 @@ impl Counters {
             bytes_in: self.bytes_in.load(Ordering::Relaxed),
             messages_out: out.0 + self.departed_out.load(Ordering::Relaxed),
             bytes_out: out.1 + self.departed_out_bytes.load(Ordering::Relaxed),
+            resent: self.resent.load(Ordering::Relaxed),
+            acks_sent: self.acks_sent.load(Ordering::Relaxed),
+            acks_received: self.acks_received.load(Ordering::Relaxed),
+            sessions_resumed: self.sessions_resumed.load(Ordering::Relaxed),
+            sessions_reset: self.sessions_reset.load(Ordering::Relaxed),
             peers,
         }
     }
@@ -105,6 +117,16 @@ pub struct SocketStats {
     pub messages_out: u64,
     /// Bytes of those messages.
     pub bytes_out: u64,
+    /// Messages sent again when a session resumed (SPEC §3.7).
+    pub resent: u64,
+    /// ACKs sent, counted when their connection ends (SPEC §3.7).
+    pub acks_sent: u64,
+    /// ACKs received, counted when their connection ends (SPEC §3.7).
+    pub acks_received: u64,
+    /// Connections that resumed an earlier one's session (SPEC §3.7).
+    pub sessions_resumed: u64,
+    /// Sessions that could not be resumed (`SessionReset`, SPEC §3.7).
+    pub sessions_reset: u64,
     /// Each attached peer's queue lengths now, by routing id.
     pub peers: Vec<PeerQueues>,
 }

@@ -138,8 +138,14 @@ impl State {
     /// moved out under the pipe's lock and encoded after it is released,
     /// so a sender pushing meanwhile is not held up by the encoding.
     fn fill(&mut self, out: &Pipe) -> bool {
+        // No more than the window of unacknowledged messages takes
+        // (SPEC §3.7): a full one leaves them queued, as at `sndhwm`.
+        let room = MAX_BATCH.min(self.session.send_room());
+        if room == 0 {
+            return false;
+        }
         let batch = &mut self.batch;
-        let done = out.drain_into(MAX_BATCH, |m| batch.push_back(m)).done;
+        let done = out.drain_into(room, |m| batch.push_back(m)).done;
         for m in self.batch.drain(..) {
             self.session.send_message(m);
         }
@@ -182,6 +188,9 @@ pub(super) enum WriteStep {
     Idle,
     /// The socket stopped sending and everything went out.
     Done,
+    /// Messages wait for acknowledgements: the window is full, or the
+    /// socket stopped sending and some are unacknowledged (SPEC §3.7).
+    AwaitAcks,
 }
 
 impl Connection {
@@ -220,14 +229,15 @@ impl Connection {
     /// What the session has to say after an input: multipart drops are
     /// counted, bytes it queued (a PONG) wake the writer, a deadline moved
     /// earlier wakes the timer.
-    fn after_input(&self, st: &mut State, deadline_before: Option<Instant>) {
+    fn after_input(&self, st: &mut State, deadline_before: Option<Instant>, acks_before: u64) {
         while let Some(ev) = st.session.poll_event() {
             if ev == SessionEvent::MultipartDropped {
                 Counters::count(&self.dropped_multipart);
                 tracing::debug!("discarded a multipart message (RFC 41)");
             }
         }
-        if st.session.has_transmit() {
+        // An ACK may have opened the window, or ended the wait of a close.
+        if st.session.has_transmit() || st.session.ack_counts().1 != acks_before {
             self.out_ready.notify_one();
         }
         let after = st.session.poll_timeout();
@@ -241,7 +251,16 @@ impl Connection {
     pub(super) fn flush(&self, st: &mut State) -> Flushed {
         let msgs = st.session.messages();
         if !msgs.is_empty() && self.inp.push_batch(msgs).is_err() {
-            return Flushed::SocketClosed;
+            if !st.session.is_resumable() {
+                return Flushed::SocketClosed;
+            }
+            // The socket no longer receives, but ACKs must still be read
+            // while it lingers (SPEC §3.7): what comes is discarded.
+            st.session.messages().clear();
+        }
+        if st.session.has_transmit() {
+            // An ACK is due now that the messages were handed over.
+            self.out_ready.notify_one();
         }
         if !st.session.messages().is_empty() {
             Flushed::Full
@@ -260,6 +279,7 @@ impl Connection {
         let need = st.session.bytes_needed().unwrap_or(0).min(MAX_RESERVE);
         let want = st.chunk.max(need);
         let before = st.session.poll_timeout();
+        let acks = st.session.ack_counts().1;
         let buf = st.session.read_buffer();
         if buf.capacity() - buf.len() < want {
             buf.reserve(want);
@@ -282,7 +302,7 @@ impl Connection {
                 st.io_end.get_or_insert(io_reason(&e));
             }
         }
-        self.after_input(st, before);
+        self.after_input(st, before, acks);
     }
 
     /// Waits until the connection may be readable.
@@ -300,8 +320,11 @@ impl Connection {
             st.fill(out)
         };
         if !st.session.has_transmit() {
-            return Ok(if done {
+            let waits = st.session.unacknowledged() > 0;
+            return Ok(if done && !waits {
                 WriteStep::Done
+            } else if waits && (done || st.session.send_room() == 0) {
+                WriteStep::AwaitAcks
             } else {
                 WriteStep::Idle
             });
@@ -327,6 +350,16 @@ impl Connection {
             self.out_ready.notify_one();
         }
         st.end()
+    }
+
+    /// Our side ends the connection (the socket closes, or leaves the
+    /// peer): BYE goes out if the kernel takes it now (SPEC §3.7).
+    pub(super) fn farewell(&self) {
+        let mut st = self.lock();
+        if st.session.is_resumable() {
+            st.session.say_bye();
+            let _ = st.try_write(&self.write);
+        }
     }
 
     /// When the session's timer must fire next.
@@ -402,6 +435,7 @@ impl DirectSource for Connection {
         let mut full = false;
         if matches!(self.flush(st), Flushed::Clear) {
             let before = st.session.poll_timeout();
+            let acks = st.session.ack_counts().1;
             match rustix::io::read(&self.read, &mut *scratch) {
                 Ok(0) => st.session.handle_eof(Instant::now()),
                 Ok(n) => {
@@ -419,7 +453,7 @@ impl DirectSource for Connection {
                     st.io_end.get_or_insert(io_reason(&e.into()));
                 }
             }
-            self.after_input(st, before);
+            self.after_input(st, before, acks);
             // Hand over what was decoded; an end stays recorded for the
             // engine, which reports it and releases the connection.
             self.flush(st);

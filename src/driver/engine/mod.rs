@@ -24,27 +24,33 @@
 mod binding;
 mod connection;
 
-pub(crate) use binding::Attach;
+pub(crate) use binding::{Attach, ResumeSlot};
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use oxmq_transports::{ReadHalf, Stream, WriteHalf};
 
+use crate::driver::core::resume::{Claim, ParkedPeer};
 use crate::driver::core::Port;
 use crate::driver::monitor::{DisconnectReason, SocketEvent};
 use crate::driver::pipe::Hook;
 use crate::driver::zap;
 use crate::options::SocketOptions;
+use crate::zmtp::resume::{ResumeOutcome, ResumeState, SessionId};
 use crate::zmtp::security::curve::CurveClientKeys;
 use crate::zmtp::security::plain::PlainCredentials;
 use crate::zmtp::security::zap::ZapConfig;
 use crate::zmtp::security::Security;
+use crate::zmtp::session::Resume;
 use crate::zmtp::{
     HeartbeatConfig, Limits, PeerInfo, ProtocolError, Session, SessionConfig, SessionEvent,
+    SocketType,
 };
-use binding::Binding;
+use binding::{Binding, Resumed};
 use connection::{
     direct_write_hook, io_reason, session_reason, Connection, Flushed, WriteStep, READ_CHUNK,
 };
@@ -86,8 +92,64 @@ fn session_config(port: &dyn Port, attach: &Attach, peer_address: Bytes) -> Sess
             ttl: o.heartbeat_ttl,
         },
         keep_unsent: matches!(attach, Attach::Persistent { .. }),
+        resend_on_reset: o.resend_on_reset,
     }
 }
+
+/// Whether the socket offers resumption on its tcp and ipc connections
+/// (SPEC §3.7): the option is on, the socket type promises not to drop,
+/// and the mechanism is NULL.
+fn resumable(port: &dyn Port) -> bool {
+    let o = port.options();
+    o.resume
+        && security(o) == Security::Null
+        && matches!(
+            port.kind(),
+            SocketType::Client
+                | SocketType::Server
+                | SocketType::Push
+                | SocketType::Pull
+                | SocketType::Dealer
+                | SocketType::Router
+                | SocketType::Req
+                | SocketType::Rep
+                | SocketType::Pair
+        )
+}
+
+/// What the handshake settled about resumption (SPEC §3.7).
+#[derive(Default)]
+struct Handover {
+    /// The accepting side's claim on the peer's session.
+    claim: Option<Claimed>,
+    /// What the connection did to the relationship.
+    outcome: Option<ResumeOutcome>,
+}
+
+/// The accepting side's claim on a session: its key and turn, the signal
+/// that makes this connection give way to a newer one, and the detached
+/// peer it resumes.
+struct Claimed {
+    key: SessionId,
+    turn: u64,
+    kick: Arc<tokio::sync::Notify>,
+    parked: Option<Box<ParkedPeer>>,
+}
+
+/// Claims session `key`, waiting while an older connection gives it up.
+async fn claim(port: &dyn Port, key: SessionId) -> Claim {
+    loop {
+        let changed = port.resumptions().changed();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        match port.resumptions().claim(key) {
+            Claim::Busy => changed.await,
+            c => return c,
+        }
+    }
+}
+
+type Claiming<'a> = Pin<Box<dyn Future<Output = Claim> + Send + 'a>>;
 
 /// The mechanism the options choose (SPEC §9): CURVE server or client,
 /// PLAIN server or client, or NULL. `bind` and `connect` refused options
@@ -120,9 +182,12 @@ async fn handshake(
     session: &mut Session,
     rd: &ReadHalf,
     wr: &WriteHalf,
+    port: &dyn Port,
+    handover: &mut Handover,
 ) -> Result<PeerInfo, DisconnectReason> {
     let mut buf_hint = 256;
     let mut verdict = None;
+    let mut claiming: Option<(SessionId, Claiming<'_>)> = None;
     loop {
         write_all(session, wr).await?;
         while let Some(ev) = session.poll_event() {
@@ -133,12 +198,22 @@ async fn handshake(
                 SessionEvent::ZapRequest(request) => {
                     verdict = Some(Box::pin(async move { zap::ask(&request).await }));
                 }
+                SessionEvent::ResumeLookup(offer) => {
+                    claiming = Some((offer.session, Box::pin(claim(port, offer.session))));
+                }
+                SessionEvent::Resumed(outcome) => handover.outcome = Some(outcome),
             }
         }
         let deadline = session.poll_timeout();
         let asking = async {
             match verdict.as_mut() {
                 Some(v) => v.await,
+                None => std::future::pending().await,
+            }
+        };
+        let looking = async {
+            match claiming.as_mut() {
+                Some((_, c)) => c.await,
                 None => std::future::pending().await,
             }
         };
@@ -151,6 +226,24 @@ async fn handshake(
             outcome = asking => {
                 verdict = None;
                 session.handle_zap(Instant::now(), outcome);
+                continue;
+            }
+            claimed = looking => {
+                let Some((key, _)) = claiming.take() else { continue };
+                let state = match claimed {
+                    Claim::Fresh { turn, kick } => {
+                        handover.claim = Some(Claimed { key, turn, kick, parked: None });
+                        ResumeState::new(port.options().sndhwm)
+                    }
+                    Claim::Parked { turn, kick, mut peer } => {
+                        let state = std::mem::replace(&mut peer.state, ResumeState::new(0));
+                        handover.claim = Some(Claimed { key, turn, kick, parked: Some(peer) });
+                        state
+                    }
+                    // `claim` waits until it is not busy.
+                    Claim::Busy => continue,
+                };
+                session.handle_resume(Instant::now(), state);
                 continue;
             }
         }
@@ -207,10 +300,34 @@ pub(crate) async fn run(
 ) -> EngineEnd {
     let address = Bytes::from(stream.peer_ip());
     let (rd, wr) = stream.into_split();
-    let mut session = Session::new(session_config(&*port, &attach, address), Instant::now());
-    let info = match handshake(&mut session, &rd, &wr).await {
+    let resume = match &attach {
+        _ if !resumable(&*port) => Resume::Off,
+        Attach::Accepted => Resume::Accept,
+        Attach::Persistent { resume, .. } => Resume::Connect(
+            binding::lock_slot(resume)
+                .take()
+                .unwrap_or_else(|| ResumeState::new(port.options().sndhwm)),
+        ),
+    };
+    let config = session_config(&*port, &attach, address);
+    let mut session = Session::with_resume(config, Instant::now(), resume);
+    let mut handover = Handover::default();
+    let info = match handshake(&mut session, &rd, &wr, &*port, &mut handover).await {
         Ok(info) => info,
         Err(reason) => {
+            // The relationship's record goes back where it came from.
+            let state = session.take_resume();
+            match (&attach, handover.claim) {
+                (Attach::Persistent { resume, .. }, _) => *binding::lock_slot(resume) = state,
+                (_, Some(c)) => match (c.parked, state) {
+                    (Some(mut peer), Some(state)) => {
+                        peer.state = state;
+                        port.park(c.key, c.turn, *peer);
+                    }
+                    _ => port.resumptions().release(c.key, c.turn),
+                },
+                _ => {}
+            }
             // An ERROR command the session queued for the peer has been
             // written already (`handshake` writes before it looks at the
             // session's events).
@@ -238,11 +355,23 @@ pub(crate) async fn run(
     tracing::debug!(%endpoint, %peer, "ZMTP handshake succeeded");
     // Attached first, so that a send made once `HandshakeSucceeded` is seen
     // can be routed to the peer (SPEC §6.6).
-    let mut binding = Binding::new(port.clone(), attach);
+    let claim = handover.claim;
+    let resumed = claim.as_ref().map(|c| Resumed {
+        key: c.key,
+        turn: c.turn,
+        endpoint: endpoint.clone(),
+    });
+    let parked = claim
+        .as_ref()
+        .and_then(|c| c.parked.as_ref())
+        .map(|p| (p.id, p.out.clone(), p.inp.clone()));
+    let kick = claim.map(|c| c.kick);
+    let mut binding = Binding::new(port.clone(), attach, parked, resumed);
     port.monitor().emit(SocketEvent::HandshakeSucceeded {
         endpoint: endpoint.clone(),
         peer: peer.clone(),
     });
+    report_outcome(&*port, handover.outcome, &endpoint, &peer);
     binding.report = Some((endpoint.clone(), peer.clone()));
     if !port.connected(&binding.out, info.identity.as_ref()) {
         tracing::info!(%endpoint, %peer, "connection refused by the {} socket", port.kind());
@@ -272,8 +401,15 @@ pub(crate) async fn run(
         let reader = read_loop(&conn);
         let writer = write_loop(&conn, &binding);
         let timer = timer_loop(&conn);
+        let replaced = async {
+            match &kick {
+                Some(k) => k.notified().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::pin!(reader, writer, timer);
         tokio::select! {
+            _ = replaced => DisconnectReason::Replaced,
             r = &mut reader => match r {
                 // The socket stopped receiving (it is closing): keep
                 // flushing what it sent until the linger runs out.
@@ -295,6 +431,34 @@ pub(crate) async fn run(
     EngineEnd {
         handshake_done: true,
         credentials_refused: None,
+    }
+}
+
+/// Reports what a new connection did to a resumable session (SPEC §3.7).
+fn report_outcome(port: &dyn Port, outcome: Option<ResumeOutcome>, endpoint: &str, peer: &str) {
+    use std::sync::atomic::Ordering;
+    let counters = port.counters();
+    match outcome {
+        None | Some(ResumeOutcome::Fresh) => {}
+        Some(ResumeOutcome::Resumed { resent, skipped }) => {
+            tracing::debug!(%endpoint, %peer, resent, skipped, "session resumed");
+            counters.resent.fetch_add(resent, Ordering::Relaxed);
+            counters.sessions_resumed.fetch_add(1, Ordering::Relaxed);
+            port.monitor().emit(SocketEvent::SessionResumed {
+                endpoint: endpoint.to_owned(),
+                peer: peer.to_owned(),
+                resent,
+            });
+        }
+        Some(ResumeOutcome::Reset { unacknowledged }) => {
+            tracing::info!(%endpoint, %peer, unacknowledged, "the peer's session changed: reset");
+            counters.sessions_reset.fetch_add(1, Ordering::Relaxed);
+            port.monitor().emit(SocketEvent::SessionReset {
+                endpoint: endpoint.to_owned(),
+                peer: peer.to_owned(),
+                lost: unacknowledged,
+            });
+        }
     }
 }
 
@@ -368,6 +532,9 @@ async fn write_loop(conn: &Connection, binding: &Binding) -> DisconnectReason {
                     return io_reason(&e);
                 }
             }
+            // The window of unacknowledged messages is full, or the socket
+            // closed with some unacknowledged: an ACK wakes us.
+            Ok(WriteStep::AwaitAcks) => ready.await,
             // Everything went out: the pipe's reader sleeps, so the next
             // push runs its hook (a direct write, or `out_ready`), unless
             // something came in the meantime.

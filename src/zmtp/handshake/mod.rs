@@ -9,6 +9,7 @@ use super::error::ProtocolError;
 use super::frame::FrameDecoder;
 use super::greeting::Greeting;
 use super::metadata::{Metadata, IDENTITY, SOCKET_TYPE};
+use super::resume::RESUME_PROPERTY;
 use super::security::zap::{ZapConfig, ZapOutcome, ZapReply, ZapRequest, ZapStatus};
 use super::security::{Security, SecurityMechanism, Step};
 use super::socket_type::SocketType;
@@ -80,8 +81,25 @@ pub struct PeerInfo {
 pub enum HandshakeStatus {
     /// More bytes from the peer are needed.
     InProgress,
+    /// The peer's READY is in and checked; ours waits for
+    /// [`Handshake::send_ready`] (`ResumeRole::Accept` only).
+    PeerReady(PeerInfo),
     /// The handshake succeeded; traffic may flow.
     Done(PeerInfo),
+}
+
+/// What our READY says about resumption (SPEC §3.7).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ResumeRole {
+    /// Nothing.
+    #[default]
+    Off,
+    /// The connecting side: our READY carries this `OxMQ-Resume` value.
+    Offer(Bytes),
+    /// The accepting side: our READY waits for the peer's
+    /// ([`HandshakeStatus::PeerReady`]), whose offer decides what ours
+    /// says.
+    Accept,
 }
 
 /// Where the state machine is.
@@ -95,6 +113,8 @@ enum State {
     /// The mechanism waits for the ZAP handler's verdict
     /// ([`Handshake::zap_answer`]); nothing from the peer is read meanwhile.
     Authenticating { minor_version: u8 },
+    /// The peer's READY is in; ours is not sent yet (SPEC §3.7).
+    PeerReady(PeerInfo),
     /// Finished successfully.
     Done(PeerInfo),
     /// Finished with an error, reported again on every later call.
@@ -119,6 +139,7 @@ pub struct Handshake {
     zap_request: Option<ZapRequest>,
     /// The handler's approval: its user id and properties join the peer's.
     approval: Option<ZapReply>,
+    resume: ResumeRole,
 }
 
 impl Handshake {
@@ -134,7 +155,41 @@ impl Handshake {
             state: State::Greeting,
             zap_request: None,
             approval: None,
+            resume: ResumeRole::Off,
         }
+    }
+
+    /// What our READY says about resumption (SPEC §3.7); set before the
+    /// peer's greeting is fed. [`ResumeRole::Accept`] needs a mechanism
+    /// that lets the handshake send our READY (NULL); with any other it
+    /// is [`ResumeRole::Off`]. Returns the role taken.
+    pub fn set_resume(&mut self, role: ResumeRole) -> &ResumeRole {
+        self.resume = match role {
+            ResumeRole::Accept if !self.mechanism.defer_ready() => ResumeRole::Off,
+            role => role,
+        };
+        &self.resume
+    }
+
+    /// Sends our READY, with `resume` as its `OxMQ-Resume` property when
+    /// given, once the peer's is in ([`HandshakeStatus::PeerReady`]): the
+    /// handshake is done.
+    pub fn send_ready(
+        &mut self,
+        resume: Option<Bytes>,
+        out: &mut BytesMut,
+    ) -> Result<HandshakeStatus, ProtocolError> {
+        let State::PeerReady(info) = &self.state else {
+            return Err(ProtocolError::UnexpectedCommand("READY".to_owned()));
+        };
+        let info = info.clone();
+        let mut ours = self.our_properties();
+        if let Some(value) = resume {
+            ours.insert(RESUME_PROPERTY, value);
+        }
+        Command::Ready(ours).encode(out);
+        self.state = State::Done(info.clone());
+        Ok(HandshakeStatus::Done(info))
     }
 
     /// The ZAP request the mechanism asked for, once (SPEC §9.2): the
@@ -264,6 +319,7 @@ impl Handshake {
         loop {
             match &self.state {
                 State::Done(peer) => return Ok(HandshakeStatus::Done(peer.clone())),
+                State::PeerReady(peer) => return Ok(HandshakeStatus::PeerReady(peer.clone())),
                 State::Failed(e) => return Err(e.clone()),
                 State::Greeting => {
                     let Some(greeting) = Greeting::decode(in_buf)? else {
@@ -332,7 +388,13 @@ impl Handshake {
             // Only a handler names the user: a peer's own claim is dropped.
             None => metadata.remove(USER_ID),
         }
+        // A refusal comes after our READY, as it always does from a peer
+        // that sent it at once (libzmq's order), also when ours waited.
+        let deferred = matches!(self.resume, ResumeRole::Accept).then(|| self.our_properties());
         let peer = self.check_peer(&metadata).inspect_err(|e| {
+            if let Some(ours) = deferred {
+                Command::Ready(ours).encode(out);
+            }
             let reason = match e {
                 ProtocolError::MalformedMetadata(_) => INVALID_IDENTITY,
                 _ => INVALID_SOCKET_TYPE,
@@ -343,13 +405,17 @@ impl Handshake {
             .encode(out);
         })?;
         self.mechanism.accepted(out);
-        self.state = State::Done(PeerInfo {
+        let info = PeerInfo {
             socket_type: peer,
             identity: metadata.identity().cloned(),
             minor_version,
             authenticated: self.approval.is_some(),
             metadata,
-        });
+        };
+        self.state = match self.resume {
+            ResumeRole::Accept => State::PeerReady(info),
+            _ => State::Done(info),
+        };
         Ok(())
     }
 
@@ -363,6 +429,9 @@ impl Handshake {
         );
         if let Some(identity) = &self.config.identity {
             metadata.insert(IDENTITY, identity.clone());
+        }
+        if let ResumeRole::Offer(value) = &self.resume {
+            metadata.insert(RESUME_PROPERTY, value.clone());
         }
         metadata
     }

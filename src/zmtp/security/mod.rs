@@ -94,6 +94,14 @@ pub trait SecurityMechanism: Send + fmt::Debug {
     /// server's READY). Nothing for most mechanisms.
     fn accepted(&mut self, _out: &mut BytesMut) {}
 
+    /// Leaves our READY to the handshake, which sends it once it has the
+    /// peer's (an accepting side offering resumption, SPEC §3.7). Returns
+    /// whether this mechanism can: only NULL, whose READY carries nothing
+    /// of the mechanism's own.
+    fn defer_ready(&mut self) -> bool {
+        false
+    }
+
     /// Once [`Step::Done`]: the frame transform for everything after the
     /// handshake.
     fn transform(&mut self) -> Transform;

@@ -22,6 +22,8 @@ pub struct Null {
     zap: bool,
     /// Our properties, kept for the READY sent after the approval.
     ours: Metadata,
+    /// Our READY is the handshake's to send (SPEC §3.7).
+    deferred: bool,
 }
 
 impl Null {
@@ -30,6 +32,7 @@ impl Null {
         Null {
             zap,
             ours: Metadata::new(),
+            deferred: false,
         }
     }
 }
@@ -49,7 +52,9 @@ impl SecurityMechanism for Null {
             self.ours = ours.clone();
             return Ok(Step::Authenticate(Vec::new()));
         }
-        Command::Ready(ours.clone()).encode(out);
+        if !self.deferred {
+            Command::Ready(ours.clone()).encode(out);
+        }
         Ok(Step::Continue)
     }
 
@@ -57,8 +62,16 @@ impl SecurityMechanism for Null {
         if !std::mem::take(&mut self.zap) {
             return Err(ProtocolError::UnexpectedCommand("ZAP approval".to_owned()));
         }
-        Command::Ready(std::mem::take(&mut self.ours)).encode(out);
+        let ours = std::mem::take(&mut self.ours);
+        if !self.deferred {
+            Command::Ready(ours).encode(out);
+        }
         Ok(Step::Continue)
+    }
+
+    fn defer_ready(&mut self) -> bool {
+        self.deferred = true;
+        true
     }
 
     fn on_command(&mut self, command: Command, _out: &mut BytesMut) -> Result<Step, ProtocolError> {

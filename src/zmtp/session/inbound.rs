@@ -1,7 +1,7 @@
 //! Message assembly and the per-peer receive limits (SPEC §6.1): frames
 //! in, whole messages out.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::message::Message;
 use crate::zmtp::error::ProtocolError;
@@ -103,6 +103,15 @@ impl Assembler {
         }
         Ok(Assembled::Message(Message::from_frames(frames)))
     }
+}
+
+/// The message form of a subscription (`\x01topic`) or cancellation
+/// (`\x00topic`), as ZMTP 3.0 carries them (RFC 29, SPEC §5.5).
+pub fn subscription_message(subscribe: bool, topic: &[u8]) -> Message {
+    let mut b = BytesMut::with_capacity(1 + topic.len());
+    b.extend_from_slice(&[u8::from(subscribe)]);
+    b.extend_from_slice(topic);
+    Message::from(b.freeze())
 }
 
 #[cfg(test)]

@@ -22,18 +22,23 @@
 //! the first fatal input and stays set, and [`SessionEvent::Closed`]
 //! reports it. Messages decoded before it are still handed out.
 
+mod commands;
 mod heartbeat;
 mod inbound;
 mod outbound;
+mod resumable;
+mod resume;
 #[cfg(test)]
 mod tests;
+mod types;
 
 pub use heartbeat::HeartbeatConfig;
-pub use inbound::Limits;
+pub use inbound::{subscription_message, Limits};
+pub use types::{Resume, SessionConfig, SessionEnd, SessionEvent};
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
@@ -41,92 +46,15 @@ use super::command::Command;
 use super::error::ProtocolError;
 use super::frame::FrameDecoder;
 use super::handshake::{Handshake, HandshakeConfig, HandshakeStatus, PeerInfo};
-use super::security::zap::{ZapConfig, ZapOutcome, ZapRequest};
-use super::security::Security;
+use super::resume::{ResumeOffer, RESUME_PROPERTY};
+use super::security::zap::ZapOutcome;
 use super::socket_type::SocketType;
 use super::transform::Transform;
 use crate::message::{Message, Properties};
 use heartbeat::{Beat, Heartbeat};
 use inbound::{Assembled, Assembler};
 use outbound::Outbound;
-
-/// Everything a session needs to know about its socket (SPEC §7).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionConfig {
-    /// Our socket type, announced in the handshake and deciding what is
-    /// done with multipart messages and subscriptions.
-    pub socket_type: SocketType,
-    /// Our `Identity` property (the `routing_id` option).
-    pub identity: Option<Bytes>,
-    /// The security mechanism and our role in it (SPEC §9).
-    pub security: Security,
-    /// The peer's address, for ZAP requests (SPEC §9.2).
-    pub peer_address: Bytes,
-    /// The ZAP domain and whether a handler is required (SPEC §9.2).
-    pub zap: ZapConfig,
-    /// The receive limits.
-    pub limits: Limits,
-    /// `handshake_ivl`: the time allowed for the handshake; `None`: no
-    /// limit.
-    pub handshake_timeout: Option<Duration>,
-    /// The heartbeat options.
-    pub heartbeat: HeartbeatConfig,
-    /// Keep the messages not completely written, for
-    /// [`Session::take_unsent`] (a connecting socket's endpoint).
-    pub keep_unsent: bool,
-}
-
-impl SessionConfig {
-    /// A session for `socket_type` with default options: no identity, no
-    /// limits, no handshake deadline, no heartbeats.
-    pub fn new(socket_type: SocketType) -> SessionConfig {
-        SessionConfig {
-            socket_type,
-            identity: None,
-            security: Security::Null,
-            peer_address: Bytes::new(),
-            zap: ZapConfig::default(),
-            limits: Limits::default(),
-            handshake_timeout: None,
-            heartbeat: HeartbeatConfig::default(),
-            keep_unsent: false,
-        }
-    }
-}
-
-/// How a session ended (SPEC §3.6, §6.6, §6.8).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SessionEnd {
-    /// The peer closed its end of the stream.
-    PeerClosed,
-    /// The peer broke the protocol, refused us (an ERROR command), or was
-    /// refused by us.
-    Protocol(ProtocolError),
-    /// The handshake did not finish in time.
-    HandshakeTimeout,
-    /// The peer stayed silent past a heartbeat deadline.
-    HeartbeatTimeout,
-}
-
-/// Something the driver must know about (SPEC §6.6).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SessionEvent {
-    /// The handshake succeeded: messages may flow. The peer's type is
-    /// compatible with ours.
-    Established(PeerInfo),
-    /// A multipart message arrived at a CLIENT or SERVER and was discarded
-    /// whole (RFC 41, SPEC §5.3).
-    MultipartDropped,
-    /// The handshake waits for the ZAP handler's verdict on this request
-    /// (SPEC §9.2): the driver sends it and hands the reply to
-    /// [`Session::handle_zap`]. Nothing from the peer is decoded
-    /// until then; the handshake deadline still runs.
-    ZapRequest(ZapRequest),
-    /// The session is over (see [`Session::end`]). What is still queued
-    /// for writing (an ERROR command, say) may be written before the
-    /// connection is closed.
-    Closed(SessionEnd),
-}
+use resume::Link;
 
 enum Phase {
     Handshake(Box<Handshake>),
@@ -162,6 +90,9 @@ pub struct Session {
     /// The properties every received message carries: the peer's, once a
     /// ZAP handler approved it (SPEC §9.2).
     properties: Option<Properties>,
+    /// Resumption (SPEC §3.7): the role asked for, then, once both
+    /// offered, the relationship's record and the acknowledgement state.
+    link: Link,
 }
 
 /// The property giving the peer's address on messages from an
@@ -182,6 +113,12 @@ impl Session {
     /// A session starting at `now`: our greeting is queued at once
     /// (SPEC §3.1).
     pub fn new(config: SessionConfig, now: Instant) -> Session {
+        Session::with_resume(config, now, Resume::Off)
+    }
+
+    /// [`new`](Self::new), offering resumption as `resume` says
+    /// (SPEC §3.7).
+    pub fn with_resume(config: SessionConfig, now: Instant, resume: Resume) -> Session {
         let mut outbound = Outbound::new(config.keep_unsent);
         let hs_config = HandshakeConfig {
             socket_type: config.socket_type,
@@ -192,7 +129,8 @@ impl Session {
         };
         let mut handshake = None;
         outbound.raw(|out| handshake = Some(Handshake::new(hs_config, out)));
-        let handshake = handshake.map(Box::new).expect("set by the closure above");
+        let mut handshake = handshake.map(Box::new).expect("set by the closure above");
+        let link = Link::new(resume, &mut handshake);
         let single_frame = matches!(config.socket_type, SocketType::Client | SocketType::Server);
         Session {
             assembler: Assembler::new(config.limits, single_frame),
@@ -208,6 +146,7 @@ impl Session {
             end: None,
             last_received: None,
             properties: None,
+            link,
             config,
         }
     }
@@ -259,6 +198,9 @@ impl Session {
             }
             Phase::Established { heartbeat, .. } => heartbeat.on_timeout(now),
         };
+        let delivered = self.delivered();
+        self.link
+            .on_timeout(now, delivered, &mut self.outbound, &mut self.transform);
         match beat {
             Beat::Idle => {}
             Beat::Expired => self.fail(SessionEnd::HeartbeatTimeout),
@@ -287,7 +229,7 @@ impl Session {
         self.outbound
             .raw(|out| status = Some(hs.zap_answer(outcome, inbuf, out)));
         if self.after_handshake_step(status, now) {
-            self.decode_established();
+            self.decode_established(now);
         }
     }
 
@@ -313,6 +255,11 @@ impl Session {
     /// write, report how many bytes went with
     /// [`transmitted`](Self::transmitted).
     pub fn poll_transmit<'a>(&'a mut self, iov: &mut [IoSlice<'a>]) -> usize {
+        if self.link.is_active() {
+            let delivered = self.delivered();
+            self.link
+                .before_transmit(delivered, &mut self.outbound, &mut self.transform);
+        }
         self.outbound.slices(iov)
     }
 
@@ -322,9 +269,10 @@ impl Session {
         self.outbound.advance(n);
     }
 
-    /// Whether bytes wait to be written.
+    /// Whether bytes wait to be written (an acknowledgement that is due
+    /// counts).
     pub fn has_transmit(&self) -> bool {
-        !self.outbound.is_empty()
+        !self.outbound.is_empty() || self.link.ack_due(self.delivered())
     }
 
     /// The next decoded message.
@@ -348,7 +296,12 @@ impl Session {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match &self.phase {
             Phase::Handshake(_) => self.handshake_deadline,
-            Phase::Established { heartbeat, .. } => heartbeat.deadline(),
+            Phase::Established { heartbeat, .. } => {
+                match (heartbeat.deadline(), self.link.deadline()) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
             Phase::Ended => None,
         }
     }
@@ -389,7 +342,17 @@ impl Session {
         unsent
     }
 
+    // Resumption's inputs and outputs: `resumable`.
+
     // ----- internals -----------------------------------------------------
+
+    /// Messages of the peer's session handed over so far: those decoded,
+    /// less those not yet taken.
+    fn delivered(&self) -> u64 {
+        self.link
+            .decoded_total()
+            .saturating_sub(self.received.len() as u64)
+    }
 
     fn received_at(&mut self, now: Instant) {
         self.last_received = Some(now);
@@ -417,7 +380,7 @@ impl Session {
                 return;
             }
         }
-        self.decode_established();
+        self.decode_established(now);
     }
 
     /// Acts on a handshake step's outcome: the ZAP request it made, the
@@ -434,8 +397,49 @@ impl Session {
         match status {
             Some(Ok(HandshakeStatus::Done(info))) => {
                 self.transform = hs.transform();
+                if !self.link.is_active() {
+                    let first = self.link.on_peer_ready(
+                        &info,
+                        self.config.resend_on_reset,
+                        &mut self.events,
+                    );
+                    match first {
+                        Ok(mut first) => {
+                            first.append(&mut self.waiting);
+                            self.waiting = first;
+                        }
+                        Err(e) => {
+                            self.fail(SessionEnd::Protocol(e));
+                            return false;
+                        }
+                    }
+                }
                 self.established(info, now);
                 true
+            }
+            Some(Ok(HandshakeStatus::PeerReady(info))) => {
+                // The accepting side: does the peer offer resumption?
+                match info
+                    .metadata
+                    .get(RESUME_PROPERTY)
+                    .map(|v| ResumeOffer::decode(v))
+                {
+                    Some(Ok(offer)) => {
+                        self.link.await_lookup(offer);
+                        self.events.push_back(SessionEvent::ResumeLookup(offer));
+                        false
+                    }
+                    Some(Err(e)) => {
+                        self.fail(SessionEnd::Protocol(e));
+                        false
+                    }
+                    None => {
+                        let mut status = None;
+                        self.outbound
+                            .raw(|out| status = Some(hs.send_ready(None, out)));
+                        self.after_handshake_step(status, now)
+                    }
+                }
             }
             Some(Err(e)) => {
                 self.fail(SessionEnd::Protocol(e));
@@ -452,12 +456,12 @@ impl Session {
 
     /// Decodes the frames of an established session from the receive
     /// buffer.
-    fn decode_established(&mut self) {
+    fn decode_established(&mut self, now: Instant) {
         while self.end.is_none() {
             let frame = match self.decoder.decode(&mut self.inbuf) {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
-                Err(e) => return self.fail(SessionEnd::Protocol(e)),
+                Err(e) => return self.refuse(now, e),
             };
             let frame = match self.transform.decode(frame) {
                 Ok(f) => f,
@@ -473,14 +477,32 @@ impl Session {
                     if let Some(p) = &self.properties {
                         m.set_properties(p.clone());
                     }
-                    self.received.push_back(m)
+                    self.received.push_back(m);
+                    self.link.decoded(now);
                 }
                 Ok(Assembled::DroppedMultipart) => {
-                    self.events.push_back(SessionEvent::MultipartDropped)
+                    self.events.push_back(SessionEvent::MultipartDropped);
+                    // Counted as taken in: the sender counted it as sent.
+                    self.link.decoded(now);
                 }
-                Err(e) => return self.fail(SessionEnd::Protocol(e)),
+                Err(e) => return self.refuse(now, e),
             }
         }
+    }
+
+    /// A frame or message broke a receive limit: the connection ends. When
+    /// it resumes, the message counts as taken in (discarded), so the
+    /// peer does not send it again on the next connection (SPEC §3.7).
+    fn refuse(&mut self, now: Instant, e: ProtocolError) {
+        if matches!(
+            e,
+            ProtocolError::FrameTooLarge { .. }
+                | ProtocolError::TooManyFrames { .. }
+                | ProtocolError::MessageTooLarge { .. }
+        ) {
+            self.link.decoded(now);
+        }
+        self.fail(SessionEnd::Protocol(e));
     }
 
     /// The handshake is done: the data phase starts at `now`.
@@ -507,6 +529,14 @@ impl Session {
             heartbeat: Heartbeat::start(&self.config.heartbeat, now),
         };
         self.events.push_back(SessionEvent::Established(info));
+        if self.link.is_active() {
+            // What the peer did not have goes first, in order (SPEC §3.7);
+            // the record of unwritten messages is the window's from now on.
+            self.outbound.stop_keeping();
+            for msg in self.link.resend() {
+                self.outbound.message(msg, &mut self.transform);
+            }
+        }
         for msg in std::mem::take(&mut self.waiting) {
             self.encode(msg, subs_as_commands);
         }
@@ -525,58 +555,9 @@ impl Session {
                 }
             }
         }
+        if self.link.is_active() {
+            self.link.sent(msg.clone());
+        }
         self.outbound.message(msg, &mut self.transform);
     }
-
-    /// A command after the handshake (SPEC §3.4).
-    fn command(&mut self, body: Bytes) {
-        let takes_subscriptions =
-            matches!(self.config.socket_type, SocketType::Pub | SocketType::XPub);
-        match Command::parse(body) {
-            Ok(Command::Ping {
-                ttl_deciseconds,
-                context,
-            }) => {
-                if let Phase::Established { heartbeat, .. } = &mut self.phase {
-                    heartbeat.peer_ping(ttl_deciseconds);
-                }
-                let pong = Command::Pong { context };
-                self.outbound.command(&pong, &mut self.transform);
-            }
-            Ok(Command::Error { reason }) => {
-                self.fail(SessionEnd::Protocol(ProtocolError::PeerError(reason)))
-            }
-            Ok(Command::Subscribe(topic)) if takes_subscriptions => self.subscription(true, &topic),
-            Ok(Command::Cancel(topic)) if takes_subscriptions => self.subscription(false, &topic),
-            // RFC 37: other commands (PONG, unknown ones) are ignored.
-            Ok(_) => {}
-            Err(e) => self.fail(SessionEnd::Protocol(e)),
-        }
-    }
-}
-
-impl Session {
-    /// A SUBSCRIBE or CANCEL for a PUB or XPUB: queued as the message a
-    /// ZMTP 3.0 peer would send, within the same byte limit as any other
-    /// message (SPEC §6.1).
-    fn subscription(&mut self, subscribe: bool, topic: &[u8]) {
-        let max = self.config.limits.max_message_bytes;
-        if max != 0 && 1 + topic.len() > max {
-            return self.fail(SessionEnd::Protocol(ProtocolError::MessageTooLarge {
-                size: 1 + topic.len() as u64,
-                max: max as u64,
-            }));
-        }
-        self.received
-            .push_back(subscription_message(subscribe, topic));
-    }
-}
-
-/// The message form of a subscription (`\x01topic`) or cancellation
-/// (`\x00topic`), as ZMTP 3.0 carries them (RFC 29, SPEC §5.5).
-pub fn subscription_message(subscribe: bool, topic: &[u8]) -> Message {
-    let mut b = BytesMut::with_capacity(1 + topic.len());
-    b.extend_from_slice(&[u8::from(subscribe)]);
-    b.extend_from_slice(topic);
-    Message::from(b.freeze())
 }

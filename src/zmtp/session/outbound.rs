@@ -42,6 +42,13 @@ impl Outbound {
         }
     }
 
+    /// Stops keeping the record of messages not completely written (the
+    /// window of unacknowledged ones keeps them instead, SPEC §3.7).
+    pub(super) fn stop_keeping(&mut self) {
+        self.keep_unsent = false;
+        self.msgs.clear();
+    }
+
     /// Lets `f` append raw bytes (the greeting, handshake commands).
     pub(super) fn raw(&mut self, f: impl FnOnce(&mut BytesMut)) {
         let before = self.scratch.len();

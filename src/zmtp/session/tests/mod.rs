@@ -6,6 +6,8 @@ use crate::zmtp::frame::{encode_frame, Frame};
 use crate::zmtp::greeting::{Greeting, GREETING_LEN};
 use crate::zmtp::mechanism::Mechanism;
 use crate::zmtp::metadata::Metadata;
+pub(super) use crate::zmtp::security::Security;
+pub(super) use std::time::Duration;
 
 /// A fake clock: an origin and an offset moved by the tests.
 struct Clock(Instant, Duration);
