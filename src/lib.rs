@@ -72,7 +72,9 @@ pub mod __internal {
     /// The ZMTP codecs and the session (SPEC §3).
     pub mod zmtp {
         pub use crate::zmtp::command::MAX_PING_CONTEXT;
+        pub use crate::zmtp::resume;
         pub use crate::zmtp::security::{self, Security};
+        pub use crate::zmtp::session::Resume;
         pub use crate::zmtp::transform::Transform;
         pub use crate::zmtp::{
             encode_frame, encode_message, frame_header, Command, Frame, FrameDecoder, Greeting,

@@ -20,8 +20,8 @@ mod resume;
 use bytes::Bytes;
 use oxmq::__internal::zmtp::ProtocolError;
 use oxmq::{
-    Client, DisconnectReason, Error, Message, Monitor, Pub, Pull, Push, Server, SocketEvent,
-    SocketOptions, Sub,
+    Client, Dealer, DisconnectReason, Error, Message, Monitor, Pub, Pull, Push, Router, Server,
+    SocketEvent, SocketOptions, Sub,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -43,8 +43,16 @@ pub(crate) async fn connect_loop(
     // The session's record, kept across this endpoint's connections
     // (SPEC §3.7).
     let resume = Arc::new(crate::driver::engine::ResumeSlot::default());
+    // While closing, it goes on until nothing is queued and nothing sent
+    // waits for its acknowledgement (SPEC §3.7, §6.5).
+    let settled = |resume: &crate::driver::engine::ResumeSlot| {
+        out.len() == 0
+            && crate::driver::engine::lock_slot(resume)
+                .as_ref()
+                .is_none_or(|s| s.unacked.is_empty())
+    };
     loop {
-        if core.is_closed() && out.len() == 0 {
+        if core.is_closed() && settled(&resume) {
             return;
         }
         core.monitor.emit(SocketEvent::ConnectDelayed {
@@ -82,7 +90,7 @@ pub(crate) async fn connect_loop(
                         return;
                     }
                 }
-                if core.is_closed() && out.len() == 0 {
+                if core.is_closed() && settled(&resume) {
                     return;
                 }
             }

@@ -120,6 +120,7 @@ impl PeerTable {
                 routing_id: *id,
                 queued_out: e.out.len(),
                 queued_in: e.inp.len(),
+                unacknowledged: e.out.unacknowledged(),
             });
         }
         queues.sort_by_key(|q| q.routing_id.get());

@@ -93,6 +93,10 @@ pub struct PeerQueues {
     pub queued_out: usize,
     /// Messages received from it and not yet taken by the application.
     pub queued_in: usize,
+    /// Messages sent to it and not yet acknowledged, when the session
+    /// resumes (SPEC §3.7): the window in use, as of the connection's
+    /// last write.
+    pub unacknowledged: usize,
 }
 
 /// A socket's counters (SPEC §6.7).

@@ -319,8 +319,10 @@ impl Connection {
         } else {
             st.fill(out)
         };
+        let unacknowledged = st.session.unacknowledged();
+        out.set_unacknowledged(unacknowledged);
         if !st.session.has_transmit() {
-            let waits = st.session.unacknowledged() > 0;
+            let waits = unacknowledged > 0;
             return Ok(if done && !waits {
                 WriteStep::Done
             } else if waits && (done || st.session.send_room() == 0) {

@@ -24,7 +24,7 @@
 mod binding;
 mod connection;
 
-pub(crate) use binding::{Attach, ResumeSlot};
+pub(crate) use binding::{lock_slot, Attach, ResumeSlot};
 
 use std::future::Future;
 use std::pin::Pin;

@@ -142,6 +142,10 @@ pub(crate) struct Pipe {
     reader_hook: Mutex<Option<Hook>>,
     /// Run when a waiting writer may go on, or the reader left.
     writer_hook: Mutex<Option<Hook>>,
+    /// Messages taken from the pipe, sent and not yet acknowledged by a
+    /// resumed peer (SPEC §3.7), as its connection last said: a counter
+    /// for `stats()`, not part of the protocol.
+    unacknowledged: std::sync::atomic::AtomicUsize,
 }
 
 fn hook_of(slot: &Mutex<Option<Hook>>) -> Option<Hook> {
@@ -155,6 +159,7 @@ impl Pipe {
             flow: Flow::new(hwm),
             reader_hook: Mutex::new(None),
             writer_hook: Mutex::new(None),
+            unacknowledged: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -336,6 +341,19 @@ impl Pipe {
     /// Messages queued now.
     pub(crate) fn len(&self) -> usize {
         self.flow.len()
+    }
+
+    /// Records how many messages taken from this pipe wait for the
+    /// peer's acknowledgement (SPEC §3.7, §6.7).
+    pub(crate) fn set_unacknowledged(&self, n: usize) {
+        self.unacknowledged
+            .store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// What [`set_unacknowledged`](Self::set_unacknowledged) last said.
+    pub(crate) fn unacknowledged(&self) -> usize {
+        self.unacknowledged
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
