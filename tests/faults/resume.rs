@@ -204,3 +204,101 @@ fn push_to_pull_three_frames_through_cuts_tcp() {
 fn dealer_to_router_three_frames_through_cuts_tcp() {
     dealer_to_router("tcp");
 }
+
+#[test]
+fn client_to_server_through_cuts_ipc() {
+    client_to_server("ipc");
+}
+
+#[test]
+fn server_to_client_through_cuts_ipc() {
+    server_to_client("ipc");
+}
+
+#[test]
+fn push_to_pull_three_frames_through_cuts_ipc() {
+    push_to_pull("ipc");
+}
+
+#[test]
+fn dealer_to_router_three_frames_through_cuts_ipc() {
+    dealer_to_router("ipc");
+}
+
+/// Waits (bounded) until the CLIENT's peer has acknowledged everything.
+fn acknowledged(client: &Client) {
+    let deadline = Instant::now() + DEADLINE;
+    while client.stats().peers.iter().any(|p| p.unacknowledged > 0) {
+        assert!(Instant::now() < deadline, "{:?}", client.stats().peers);
+        std::thread::yield_now();
+    }
+}
+
+/// The bytes each way of the one connection through `proxy` so far (the
+/// handshake's, when it is idle after it).
+fn connection_bytes(proxy: &FaultProxy) -> (u64, u64) {
+    match proxy.connection_bytes()[..] {
+        [one] => one,
+        ref other => panic!("one connection expected: {other:?}"),
+    }
+}
+
+/// The cut lands in the middle of a 1 KiB message frame: that message and
+/// the ones after it arrive once, in order, on the next connection.
+#[test]
+fn a_cut_in_the_middle_of_a_frame_loses_and_duplicates_nothing() {
+    let _s = serial();
+    let (server, proxy, client, _) = client_server("tcp");
+    acknowledged(&client);
+    let (c2s, _) = connection_bytes(&proxy);
+    // Frames are 1 + 8 + 1024 bytes: cut 500 bytes into the fourth.
+    proxy.cut_at(Some(c2s + 3 * 1033 + 500), None);
+    for i in 0..20u64 {
+        let mut v = vec![0u8; 1024];
+        v[..8].copy_from_slice(&i.to_be_bytes());
+        client.blocking_send(v).unwrap();
+    }
+    let got: Vec<u64> = (0..20)
+        .map(|_| seq_of(&server.blocking_recv().unwrap().1))
+        .collect();
+    exactly_in_order(&got, 20, "cut mid-frame");
+    assert!(proxy.stats().cut >= 1 && proxy.stats().accepted >= 2);
+    assert_eq!(client.stats().sessions_resumed, 1);
+    assert!(matches!(server.try_recv(), Err(Error::WouldBlock)));
+}
+
+/// The cut lands in the middle of an ACK on its way back: the message it
+/// acknowledged is not sent again (the SERVER's READY on the next
+/// connection counts it), and nothing is lost.
+#[test]
+fn a_cut_in_the_middle_of_an_ack_loses_and_duplicates_nothing() {
+    let _s = serial();
+    let (server, proxy, client, _) = client_server("tcp");
+    acknowledged(&client);
+    let (_, s2c) = connection_bytes(&proxy);
+    // So far one ACK came back (for the hello); each is 14 bytes (flags,
+    // size, name length, "ACK", 8-byte count): cut 7 bytes into the
+    // fourth from now.
+    proxy.cut_at(None, Some(s2c + 3 * 14 + 7));
+    for i in 0..3u64 {
+        client.blocking_send(numbered(i)).unwrap();
+        assert_eq!(seq_of(&server.blocking_recv().unwrap().1), i);
+        acknowledged(&client);
+    }
+    let resent = client.stats().resent;
+    client.blocking_send(numbered(3)).unwrap();
+    assert_eq!(seq_of(&server.blocking_recv().unwrap().1), 3);
+    for i in 4..10u64 {
+        client.blocking_send(numbered(i)).unwrap();
+        assert_eq!(seq_of(&server.blocking_recv().unwrap().1), i);
+    }
+    acknowledged(&client);
+    assert!(proxy.stats().cut >= 1, "the ACK was cut");
+    let stats = client.stats();
+    assert_eq!(stats.sessions_resumed, 1, "{stats:?}");
+    assert_eq!(
+        stats.resent, resent,
+        "the half-acknowledged message was not sent again"
+    );
+    assert!(matches!(server.try_recv(), Err(Error::WouldBlock)));
+}

@@ -136,7 +136,9 @@ impl Drop for Binding {
                 use std::sync::atomic::Ordering::Relaxed;
                 counters.acks_sent.fetch_add(sent, Relaxed);
                 counters.acks_received.fetch_add(received, Relaxed);
-                (st.session.take_unsent(), st.session.take_resume())
+                let state = st.session.take_resume();
+                st.sealed = state.is_some();
+                (st.session.take_unsent(), state)
             }
             None => Default::default(),
         };

@@ -56,6 +56,9 @@ pub(super) struct State {
     /// The connection is over: nobody may take messages from the pipe for
     /// it any more.
     pub(super) closed: bool,
+    /// The session's resumption record was taken back (SPEC §3.7): a
+    /// direct reader may decode nothing more from it.
+    pub(super) sealed: bool,
     /// When a sending thread last wrote by itself.
     last_direct: Option<Instant>,
     /// Messages moved out of the outbound pipe, to encode (kept to reuse
@@ -149,6 +152,7 @@ impl State {
         for m in self.batch.drain(..) {
             self.session.send_message(m);
         }
+        out.set_unacknowledged(self.session.unacknowledged());
         done
     }
 
@@ -209,6 +213,7 @@ impl Connection {
                 chunk: READ_CHUNK,
                 io_end: None,
                 closed: false,
+                sealed: false,
                 last_direct: None,
                 batch: VecDeque::new(),
             }),
@@ -434,6 +439,12 @@ impl DirectSource for Connection {
         // across an await): wait for it rather than poll again.
         let mut guard = self.lock();
         let st = &mut *guard;
+        if st.sealed {
+            // Its session's record was taken with the count of what it
+            // handed over (SPEC §3.7): it may hand over nothing more.
+            self.bulk.store(true, Ordering::SeqCst);
+            return false;
+        }
         let mut full = false;
         if matches!(self.flush(st), Flushed::Clear) {
             let before = st.session.poll_timeout();
