@@ -20,6 +20,15 @@
 //! of their own; `curve-handshakes-tcp` counts CURVE handshakes per
 //! second (`perf remote_hs`: a new REQ connection per round trip).
 //!
+//! The `noresume-*` workloads (`noresume-thr-tcp-32`,
+//! `noresume-cs-tcp-32`, `noresume-lat-cs-tcp-64`, see [`RESUME`]) run
+//! oxmq alone with resumable sessions off (`perf ... --no-resume`, SPEC
+//! §3.7), each right after its original, and get a table of their own:
+//! oxmq with resumption on (the default, from the original workload)
+//! against off and against libzmq. `--filter resume` runs the three twins
+//! and their originals (those with oxmq and libzmq only); the
+//! `--baseline` side does not run the twins.
+//!
 //! `--busy` adds the busy-machine workloads (`busy-<id>`, see [`BUSY`]):
 //! the same runs while a `perf spin` process keeps one core busy, started
 //! before each sample and stopped after it, and prints their own table
@@ -48,7 +57,10 @@ const HELP: &str = "\
 cargo bench --bench compare -- [options]   (after `cargo build --release -p oxmq-perf`)
   --rounds N        rounds per workload, libraries interleaved (default 5)
   --filter ID[,ID]  keep workloads whose id contains one of these (see --list);
-                    curve-* ones only with a filter that says curve
+                    curve-* ones only with a filter that says curve;
+                    `resume` alone: the noresume-* twins and their originals
+                    (thr-tcp-32, cs-tcp-32, lat-cs-tcp-64) with oxmq and
+                    libzmq only
   --libs L[,L]      oxmq,libzmq,zmqrs,omqrs,raw (default: all)
   --scale F         multiply every message count (default 1.0)
   --list            print the workloads (id, title, count x size) and exit
@@ -58,9 +70,12 @@ cargo bench --bench compare -- [options]   (after `cargo build --release -p oxmq
                     core kept busy by `perf spin`
 Workloads: thr-*, cs-*, fanin-*, pubsub-*, match-*, lat-*, and curve-*
 (oxmq and libzmq with CURVE: curve-thr-tcp-{32,1k,64k}, curve-lat-tcp-64,
-curve-handshakes-tcp), all in the default run. Tables of medians go to
-stdout, each sample to stderr. Runs `perf` from this target directory,
-or $OXMQ_PERF_BIN. See benches/README.md.";
+curve-handshakes-tcp) and noresume-* (oxmq alone with resumable sessions
+off, SPEC §3.7: noresume-thr-tcp-32, noresume-cs-tcp-32,
+noresume-lat-cs-tcp-64; a table against oxmq on and libzmq), all in the
+default run. Tables of medians go to stdout, each sample to stderr. Runs
+`perf` from this target directory, or $OXMQ_PERF_BIN. See
+benches/README.md.";
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Lib {
@@ -142,6 +157,9 @@ struct Workload {
     busy: bool,
     /// With CURVE security (`perf ... --curve`).
     curve: bool,
+    /// oxmq with resumable sessions off (`perf ... --no-resume`, SPEC
+    /// §3.7): a `noresume-` twin of one of [`RESUME`].
+    resume_off: bool,
 }
 
 const FAN_IN_PEERS: usize = 10;
@@ -157,6 +175,13 @@ const BUSY: [&str; 8] = [
     "lat-inproc-64",
     "lat-cs-tcp-64",
 ];
+
+/// The workloads that get a `noresume-<id>` twin: oxmq alone with
+/// resumable sessions off, for the resumable-sessions table.
+const RESUME: [&str; 3] = ["thr-tcp-32", "cs-tcp-32", "lat-cs-tcp-64"];
+
+/// What a `noresume-` twin's title adds to its original's.
+const RESUME_OFF: &str = ", resumption off";
 
 fn size_name(size: usize) -> String {
     match size {
@@ -200,6 +225,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
                 libs,
                 busy: false,
                 curve: false,
+                resume_off: false,
             });
         }
     }
@@ -213,6 +239,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw],
         busy: false,
         curve: false,
+        resume_off: false,
     });
     v.push(Workload {
         id: "fanin-tcp-32".into(),
@@ -224,6 +251,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         libs: Lib::ALL.to_vec(),
         busy: false,
         curve: false,
+        resume_off: false,
     });
     for transport in ["tcp", "inproc"] {
         for (peers, count) in [(1usize, 2_000_000u64), (8, 1_000_000)] {
@@ -237,6 +265,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
                 libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs],
                 busy: false,
                 curve: false,
+                resume_off: false,
             });
         }
     }
@@ -251,6 +280,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
             libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs],
             busy: false,
             curve: false,
+            resume_off: false,
         });
     }
     for transport in ["tcp", "ipc", "inproc"] {
@@ -269,6 +299,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
             libs,
             busy: false,
             curve: false,
+            resume_off: false,
         });
     }
     v.push(Workload {
@@ -281,6 +312,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         libs: vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw],
         busy: false,
         curve: false,
+        resume_off: false,
     });
     // CURVE (oxmq and libzmq only): smaller counts than NULL's, since
     // every byte is encrypted and authenticated.
@@ -294,6 +326,7 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         libs: vec![Lib::Oxmq, Lib::Libzmq],
         busy: false,
         curve: true,
+        resume_off: false,
     };
     for (size, count) in [
         (32usize, 2_000_000u64),
@@ -322,6 +355,21 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         64,
         2_000,
     ));
+    // Each twin right after its original, so that the two run close in
+    // time.
+    let mut v: Vec<Workload> = v
+        .into_iter()
+        .flat_map(|w| {
+            let twin = RESUME.contains(&w.id.as_str()).then(|| Workload {
+                id: format!("noresume-{}", w.id),
+                title: format!("{}{RESUME_OFF}", w.title),
+                libs: vec![Lib::Oxmq],
+                resume_off: true,
+                ..w.clone()
+            });
+            std::iter::once(w).chain(twin)
+        })
+        .collect();
     if busy {
         let again: Vec<Workload> = BUSY
             .iter()
@@ -457,6 +505,9 @@ impl Runner {
         }
         if w.curve {
             a.push("--curve");
+        }
+        if w.resume_off && lib == Lib::Oxmq {
+            a.push("--no-resume");
         }
         let mut a: Vec<String> = a.into_iter().map(String::from).collect();
         if w.kind == Kind::FanIn {
@@ -783,7 +834,7 @@ fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
     s.push_str(&"|--:".repeat(cols));
     s.push_str("|\n");
     for (i, w) in ws.iter().enumerate() {
-        if w.kind.is_lat() != lat || w.busy || w.curve {
+        if w.kind.is_lat() != lat || w.busy || w.curve || w.resume_off {
             continue;
         }
         let med = |lib: Lib, f: fn(&Sample) -> f64| {
@@ -852,6 +903,63 @@ fn curve_table(ws: &[Workload], results: &Results) -> String {
             fmt_ratio(ox, lz),
             fmt_cpu(med(Lib::Oxmq, |x| x.cpu_per_m)),
             fmt_cpu(med(Lib::Libzmq, |x| x.cpu_per_m)),
+        ));
+    }
+    s
+}
+
+/// The resumable-sessions workloads: oxmq with resumption on (the
+/// original workload's run) and off (its `noresume-` twin), and libzmq
+/// (the original's); each row's unit is in its title (msg/s, p50 µs).
+fn resume_table(ws: &[Workload], results: &Results) -> String {
+    let med = |i: Option<usize>, lib: Lib, f: fn(&Sample) -> f64| {
+        i.and_then(|i| results.get(&(i, lib)))
+            .and_then(|v| median(v.iter().map(f).collect()))
+    };
+    let mut s = String::from(
+        "| workload | oxmq on | oxmq off | libzmq | on÷off | on÷libzmq | p99 µs on / off / libzmq | CPU s per M on / off / libzmq |\n|---|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for (j, w) in ws.iter().enumerate() {
+        if !w.resume_off {
+            continue;
+        }
+        let on = ws.iter().position(|x| {
+            !x.busy && !x.resume_off && Some(x.id.as_str()) == w.id.strip_prefix("noresume-")
+        });
+        let off = Some(j);
+        let lat = w.kind.is_lat();
+        let (fmt, unit): (fn(Option<f64>) -> String, _) = if lat {
+            (fmt_us, "p50 µs")
+        } else {
+            (fmt_rate, "msg/s")
+        };
+        let title = w.title.strip_suffix(RESUME_OFF).unwrap_or(&w.title);
+        let val = |i, lib| med(i, lib, |x| x.value);
+        let (ox_on, ox_off, lz) = (
+            val(on, Lib::Oxmq),
+            val(off, Lib::Oxmq),
+            val(on, Lib::Libzmq),
+        );
+        let p99 = if lat {
+            format!(
+                "{} / {} / {}",
+                fmt_us(med(on, Lib::Oxmq, |x| x.p99)),
+                fmt_us(med(off, Lib::Oxmq, |x| x.p99)),
+                fmt_us(med(on, Lib::Libzmq, |x| x.p99))
+            )
+        } else {
+            "–".into()
+        };
+        s.push_str(&format!(
+            "| {title} ({unit}) | {} | {} | {} | {} | {} | {p99} | {} / {} / {} |\n",
+            fmt(ox_on),
+            fmt(ox_off),
+            fmt(lz),
+            fmt_ratio(ox_on, ox_off),
+            fmt_ratio(ox_on, lz),
+            fmt_cpu(med(on, Lib::Oxmq, |x| x.cpu_per_m)),
+            fmt_cpu(med(off, Lib::Oxmq, |x| x.cpu_per_m)),
+            fmt_cpu(med(on, Lib::Libzmq, |x| x.cpu_per_m)),
         ));
     }
     s
@@ -952,10 +1060,19 @@ fn baseline_table(ws: &[Workload], results: &Results) -> String {
 
 /// Whether `--filter` string `f` keeps `w`: its id contains `f`, except
 /// that a CURVE workload is kept only by a filter that says `curve` (so
-/// `thr-tcp-32` keeps `thr-tcp-32` and `busy-thr-tcp-32`, not
-/// `curve-thr-tcp-32`).
+/// `thr-tcp-32` keeps `thr-tcp-32`, `noresume-thr-tcp-32` and
+/// `busy-thr-tcp-32`, not `curve-thr-tcp-32`; `resume` and `noresume`
+/// keep the `noresume-` twins).
 fn selects(f: &str, w: &Workload) -> bool {
     w.id.contains(f) && (!w.curve || f.contains("curve"))
+}
+
+/// Whether `--filter` string `f` keeps `w` as the original of a
+/// `noresume-` twin: the filter `resume` (exactly) keeps them too, so that
+/// one run fills the resumable-sessions table; they then run oxmq and
+/// libzmq only.
+fn selects_resume_original(f: &str, w: &Workload) -> bool {
+    f == "resume" && !w.busy && RESUME.contains(&w.id.as_str())
 }
 
 fn perf_binary() -> Result<PathBuf, String> {
@@ -1036,7 +1153,16 @@ fn main() {
     }
     let ws: Vec<Workload> = workloads(scale, busy)
         .into_iter()
-        .filter(|w| filters.is_empty() || filters.iter().any(|f| selects(f, w)))
+        .filter_map(|mut w| {
+            if filters.is_empty() || filters.iter().any(|f| selects(f, &w)) {
+                Some(w)
+            } else if filters.iter().any(|f| selects_resume_original(f, &w)) {
+                w.libs.retain(|l| matches!(l, Lib::Oxmq | Lib::Libzmq));
+                Some(w)
+            } else {
+                None
+            }
+        })
         .collect();
     if list {
         for w in &ws {
@@ -1071,7 +1197,7 @@ fn main() {
             .copied()
             .filter(|l| libs.contains(l))
             .collect();
-        if with_baseline {
+        if with_baseline && !w.resume_off {
             if let Some(at) = wl.iter().position(|l| *l == Lib::Oxmq) {
                 wl.insert(at + 1, Lib::Baseline);
             }
@@ -1109,11 +1235,17 @@ fn main() {
         "Comparison run {date}, commit {commit}, {cpus} CPUs, load before {}; {rounds} rounds, medians; {mins:.1} min.\n",
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
-    if ws.iter().any(|w| !w.kind.is_lat() && !w.busy && !w.curve) {
+    if ws
+        .iter()
+        .any(|w| !w.kind.is_lat() && !w.busy && !w.curve && !w.resume_off)
+    {
         println!("Throughput (msg/s; ratio > 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, false));
     }
-    if ws.iter().any(|w| w.kind.is_lat() && !w.busy && !w.curve) {
+    if ws
+        .iter()
+        .any(|w| w.kind.is_lat() && !w.busy && !w.curve && !w.resume_off)
+    {
         println!("Round trip (p50 µs; ratio < 1: oxmq faster):\n");
         println!("{}", table(&ws, &results, true));
     }
@@ -1123,6 +1255,14 @@ fn main() {
              msg/s and handshakes/s: ratio > 1 oxmq faster; p50 µs: ratio < 1 oxmq faster):\n"
         );
         println!("{}", curve_table(&ws, &results));
+    }
+    if ws.iter().any(|w| w.resume_off) {
+        println!(
+            "Resumable sessions (SPEC §3.7): oxmq with resumption on (the default) and off, \
+             and libzmq (on and libzmq from the original workload, off from its noresume- twin; \
+             msg/s: ratio > 1 on faster; p50 µs: ratio < 1 on faster):\n"
+        );
+        println!("{}", resume_table(&ws, &results));
     }
     if ws.iter().any(|w| w.busy) {
         println!(

@@ -30,6 +30,10 @@
 //!                    binding side is the CURVE server, the connecting side
 //!                    the client, with the fixed test keys of
 //!                    `oxmq_perf::curve_keys` and no ZAP handler
+//!   --no-resume      oxmq only: both sides with resumable sessions
+//!                    (SPEC §3.7) off (`SocketOptions::resume(false)`);
+//!                    no effect where oxmq never offers them (inproc,
+//!                    PUB/SUB, CURVE)
 //! ```
 //!
 //! Every tool ends with a `cpu: <user> <sys> [s]` line.
@@ -80,7 +84,8 @@ const TOOLS: [&str; 8] = [
 
 const OPTIONS: &str = "options: --pattern push-pull|client-server|req-rep  --peers N  --subscriptions K  --announce  --timeout-ms MS\n\
      \x20        --curve  CURVE security (oxmq, libzmq; tcp, ipc): the binding side is the CURVE server,\n\
-     \x20                 the connecting side the client, fixed test keys (zmq_curve(7)'s), no ZAP handler";
+     \x20                 the connecting side the client, fixed test keys (zmq_curve(7)'s), no ZAP handler\n\
+     \x20        --no-resume  oxmq only: resumable sessions (SPEC §3.7) off on both sides";
 
 fn usage(prog: &str) -> String {
     format!(
@@ -134,6 +139,10 @@ options:
                    connecting side the client, with fixed test keys (the
                    key pairs of the zmq_curve(7) manual page) and no ZAP
                    handler, so any client key is accepted
+  --no-resume      oxmq only (give it to both sides): resumable sessions
+                   (SPEC §3.7) off on the binding and the connecting socket
+                   (SocketOptions::resume(false)); no effect where oxmq
+                   never offers them (inproc, PUB/SUB, CURVE)
 Every tool ends with a `cpu: <user> <sys> [s]` line.";
 
 /// Runs `perf <lib> <tool> ...` (or `perf spin`, `perf --help`); returns
@@ -201,6 +210,7 @@ fn parse(tool: &str, args: &[String]) -> Result<Parsed, String> {
             }
             "--announce" => announce = true,
             "--curve" => cfg.curve = true,
+            "--no-resume" => cfg.resume = false,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => pos.push(a.clone()),
         }
@@ -248,6 +258,11 @@ fn dispatch(lib: Lib, tool: &str, p: &Parsed) -> PerfResult<String> {
     let announce = p.announce;
     if cfg.curve && (!matches!(lib, Lib::Oxmq | Lib::Libzmq) || tool == "pubsub_thr") {
         return Err("--curve: oxmq and libzmq only, and not pubsub_thr".into());
+    }
+    if !cfg.resume && lib != Lib::Oxmq {
+        return Err(
+            "--no-resume: oxmq only (resumable sessions, SPEC §3.7, are oxmq's own option)".into(),
+        );
     }
     let mut on_bound = |ep: &str| {
         if announce {

@@ -107,6 +107,11 @@ pub struct Config {
     /// the CURVE server, the connecting side the client, with the fixed
     /// keys of [`curve_keys`] and no ZAP handler. Off: NULL.
     pub curve: bool,
+    /// oxmq only: offer resumable sessions (SPEC §3.7), the `resume`
+    /// socket option of both the binding and the connecting side. On by
+    /// default, as oxmq's; `--no-resume` turns it off. No effect where
+    /// oxmq never offers resumption (inproc, PUB/SUB, CURVE).
+    pub resume: bool,
 }
 
 impl Config {
@@ -121,12 +126,19 @@ impl Config {
             subscriptions: 1,
             timeout: None,
             curve: false,
+            resume: true,
         }
     }
 
     /// Turns CURVE on ([`Config::curve`]).
     pub fn curve(mut self, on: bool) -> Config {
         self.curve = on;
+        self
+    }
+
+    /// Turns oxmq's resumable sessions on or off ([`Config::resume`]).
+    pub fn resume(mut self, on: bool) -> Config {
+        self.resume = on;
         self
     }
 

@@ -3,7 +3,8 @@
 //! message (oxmq's zero-copy send); receivers check every message's size.
 //! With `--curve` the binding side is a CURVE server and the connecting
 //! side a client ([`crate::curve_keys`]); `remote_hs` measures CURVE (or
-//! NULL) handshakes, a new REQ connection per round trip.
+//! NULL) handshakes, a new REQ connection per round trip. With
+//! `--no-resume` both sides turn resumable sessions (SPEC §3.7) off.
 
 use crate::{
     check_size, curve_keys, inproc_name, join, Config, LatResult, LatTimer, Pattern, PerfResult,
@@ -30,9 +31,10 @@ fn public(z85: &str) -> CurvePublicKey {
     CurvePublicKey::parse(z85).expect("the fixed test keys are valid Z85")
 }
 
-/// The options of the binding side: a CURVE server with `--curve`.
+/// The options of the binding side: a CURVE server with `--curve`,
+/// without resumable sessions with `--no-resume`.
 fn bind_options(cfg: &Config) -> SocketOptions {
-    let o = options(cfg);
+    let o = options(cfg).resume(cfg.resume);
     if !cfg.curve {
         return o;
     }
@@ -40,9 +42,10 @@ fn bind_options(cfg: &Config) -> SocketOptions {
         .curve_secretkey(secret(curve_keys::SERVER_SECRET))
 }
 
-/// The options of the connecting side: a CURVE client with `--curve`.
+/// The options of the connecting side: a CURVE client with `--curve`,
+/// without resumable sessions with `--no-resume`.
 fn connect_options(cfg: &Config) -> SocketOptions {
-    let o = options(cfg);
+    let o = options(cfg).resume(cfg.resume);
     if !cfg.curve {
         return o;
     }
