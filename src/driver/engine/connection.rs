@@ -85,6 +85,9 @@ pub(super) struct Connection {
     state: Mutex<State>,
     /// Messages from the peer go here.
     inp: Arc<Pipe>,
+    /// Messages to the peer come from here (for its `unacknowledged`
+    /// counter).
+    out: Arc<Pipe>,
     /// The socket's count of multipart messages dropped (RFC 41).
     dropped_multipart: Arc<AtomicU64>,
     /// Wakes the engine's writer.
@@ -101,6 +104,8 @@ pub(super) struct Connection {
     /// engine reads it (straight into the read buffer, no copy) and direct
     /// readers leave the connection alone until it is complete.
     pub(super) bulk: AtomicBool,
+    /// The writer waits for an ACK ([`WriteStep::AwaitAcks`]).
+    awaiting_acks: AtomicBool,
 }
 
 /// Maps a transport error to the reason the connection ended.
@@ -203,9 +208,11 @@ impl Connection {
         read: ReadHalf,
         write: WriteHalf,
         inp: Arc<Pipe>,
+        out: Arc<Pipe>,
         dropped_multipart: Arc<AtomicU64>,
     ) -> Connection {
         Connection {
+            out,
             read,
             write,
             state: Mutex::new(State {
@@ -224,6 +231,7 @@ impl Connection {
             timer: Notify::new(),
             direct: AtomicBool::new(false),
             bulk: AtomicBool::new(false),
+            awaiting_acks: AtomicBool::new(false),
         }
     }
 
@@ -241,8 +249,15 @@ impl Connection {
                 tracing::debug!("discarded a multipart message (RFC 41)");
             }
         }
-        // An ACK may have opened the window, or ended the wait of a close.
-        if st.session.has_transmit() || st.session.ack_counts().1 != acks_before {
+        // An ACK may have opened the window, or ended the wait of a close:
+        // the writer is woken only if it waits for one (an ACK rides on
+        // most replies, and waking it for each would cost a task switch).
+        let acked = st.session.ack_counts().1 != acks_before;
+        if acked {
+            self.out.set_unacknowledged(st.session.unacknowledged());
+        }
+        let waited = acked && self.awaiting_acks.swap(false, Ordering::AcqRel);
+        if st.session.has_transmit() || waited {
             self.out_ready.notify_one();
         }
         let after = st.session.poll_timeout();
@@ -331,6 +346,7 @@ impl Connection {
             return Ok(if done && !waits {
                 WriteStep::Done
             } else if waits && (done || st.session.send_room() == 0) {
+                self.awaiting_acks.store(true, Ordering::Release);
                 WriteStep::AwaitAcks
             } else {
                 WriteStep::Idle

@@ -386,6 +386,7 @@ pub(crate) async fn run(
         rd,
         wr,
         binding.inp.clone(),
+        binding.out.clone(),
         port.counters().dropped_multipart.clone(),
     ));
     binding.conn = Some(conn.clone());

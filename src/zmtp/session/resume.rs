@@ -266,9 +266,9 @@ impl Link {
         self.acked_sent = delivered;
         self.acks_sent += 1;
         self.ack_now = self.decoded_total() - self.acked_sent >= self.half;
-        if self.decoded_total() == self.acked_sent {
-            self.ack_timer = None;
-        }
+        // The timer is left to run out even when everything is
+        // acknowledged now: re-arming it for every message would wake the
+        // driver's timer each time (request/reply); run out, it looks once.
     }
 
     pub(super) fn deadline(&self) -> Option<Instant> {
