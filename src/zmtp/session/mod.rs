@@ -255,7 +255,7 @@ impl Session {
     /// write, report how many bytes went with
     /// [`transmitted`](Self::transmitted).
     pub fn poll_transmit<'a>(&'a mut self, iov: &mut [IoSlice<'a>]) -> usize {
-        if self.link.is_active() {
+        if self.link.is_active() && self.end.is_none() {
             let delivered = self.delivered();
             self.link
                 .before_transmit(delivered, &mut self.outbound, &mut self.transform);
@@ -417,6 +417,8 @@ impl Session {
                 self.established(info, now);
                 true
             }
+            // The lookup was asked for already: it is awaited.
+            Some(Ok(HandshakeStatus::PeerReady(_))) if self.link.pending_offer().is_some() => false,
             Some(Ok(HandshakeStatus::PeerReady(info))) => {
                 // The accepting side: does the peer offer resumption?
                 match info
@@ -494,12 +496,18 @@ impl Session {
     /// it resumes, the message counts as taken in (discarded), so the
     /// peer does not send it again on the next connection (SPEC §3.7).
     fn refuse(&mut self, now: Instant, e: ProtocolError) {
-        if matches!(
-            e,
-            ProtocolError::FrameTooLarge { .. }
-                | ProtocolError::TooManyFrames { .. }
-                | ProtocolError::MessageTooLarge { .. }
-        ) {
+        // A frame refused from its header is still in the buffer: a command
+        // (an ACK or PING beyond `maxmsgsize`) is no message.
+        let message_frame = self
+            .inbuf
+            .first()
+            .is_some_and(|flags| flags & super::frame::FLAG_COMMAND == 0);
+        let refused = match e {
+            ProtocolError::FrameTooLarge { .. } => message_frame,
+            ProtocolError::TooManyFrames { .. } | ProtocolError::MessageTooLarge { .. } => true,
+            _ => false,
+        };
+        if refused {
             self.link.decoded(now);
         }
         self.fail(SessionEnd::Protocol(e));

@@ -31,7 +31,11 @@ impl Session {
         let mut state = state;
         let outcome = match state.on_connect(&offer, self.config.resend_on_reset) {
             Ok(o) => o,
-            Err(e) => return self.fail(SessionEnd::Protocol(e)),
+            Err(e) => {
+                // The record stays whole, for the driver to keep.
+                self.link.restore(state);
+                return self.fail(SessionEnd::Protocol(e));
+            }
         };
         let value = state.offer().encode();
         let mut status = None;

@@ -148,10 +148,20 @@ impl Link {
             return Ok(VecDeque::new());
         };
         if let Some(value) = info.metadata.get(RESUME_PROPERTY) {
-            let offer = ResumeOffer::decode(value)?;
-            let outcome = state.on_connect(&offer, resend_on_reset)?;
-            self.activate(state, outcome, offer, events);
-            return Ok(VecDeque::new());
+            // A bad offer ends the connection; the record stays whole (no
+            // message is lost with it), for the next one.
+            let resumed = ResumeOffer::decode(value)
+                .and_then(|o| Ok((o, state.on_connect(&o, resend_on_reset)?)));
+            return match resumed {
+                Ok((offer, outcome)) => {
+                    self.activate(state, outcome, offer, events);
+                    Ok(VecDeque::new())
+                }
+                Err(e) => {
+                    self.state = Some(state);
+                    Err(e)
+                }
+            };
         }
         // A peer that does not resume (another library, or resumption
         // switched off): what the last one did not acknowledge is sent
@@ -294,9 +304,15 @@ impl Link {
         self.farewell = true;
     }
 
-    /// Queues our BYE (our socket closes or leaves the peer).
+    /// A record given back after a failed resumption, unchanged.
+    pub(super) fn restore(&mut self, state: ResumeState) {
+        self.pending = None;
+        self.state = Some(state);
+    }
+
+    /// Queues our BYE (our socket closes or leaves the peer), once.
     pub(super) fn say_bye(&mut self, outbound: &mut Outbound, transform: &mut Transform) {
-        if self.active {
+        if self.active && !self.farewell {
             outbound.command(&Command::Bye, transform);
             self.farewell = true;
         }
