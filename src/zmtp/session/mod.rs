@@ -272,7 +272,7 @@ impl Session {
     /// Whether bytes wait to be written (an acknowledgement that is due
     /// counts).
     pub fn has_transmit(&self) -> bool {
-        !self.outbound.is_empty() || self.link.ack_due(self.delivered())
+        !self.outbound.is_empty() || (self.end.is_none() && self.link.ack_due(self.delivered()))
     }
 
     /// The next decoded message.
