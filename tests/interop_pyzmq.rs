@@ -63,10 +63,16 @@ fn oxmq_client_to_pyzmq(mech: &str, transport: &str, options: SocketOptions) {
     let server = Peer::start(&py, &["echo-server", mech, &ep, &n]);
     let ep = server.expect("ENDPOINT");
     let dealer = Dealer::with_options(options);
+    let events = dealer.monitor();
     dealer.connect(&ep).expect("connect");
     for i in 0..N {
         dealer.blocking_send(message(i)).expect("send");
-        let got = dealer.blocking_recv().expect("echo");
+        let got = dealer.blocking_recv().unwrap_or_else(|e| {
+            // Seen twice under load in CI and never alone: say what the
+            // connection went through.
+            let seen: Vec<_> = std::iter::from_fn(|| events.try_next()).collect();
+            panic!("echo of message {i}: {e}; the DEALER's events: {seen:?}")
+        });
         assert_eq!(got, message(i), "message {i}");
     }
     assert_eq!(server.line(), "DONE");
