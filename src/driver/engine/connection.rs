@@ -278,7 +278,7 @@ impl Connection {
             // while it lingers (SPEC §3.7): what comes is discarded.
             st.session.messages().clear();
         }
-        if st.session.has_transmit() {
+        if st.session.ack_due() {
             // An ACK is due now that the messages were handed over.
             self.out_ready.notify_one();
         }
@@ -339,10 +339,8 @@ impl Connection {
         } else {
             st.fill(out)
         };
-        let unacknowledged = st.session.unacknowledged();
-        out.set_unacknowledged(unacknowledged);
         if !st.session.has_transmit() {
-            let waits = unacknowledged > 0;
+            let waits = st.session.unacknowledged() > 0;
             return Ok(if done && !waits {
                 WriteStep::Done
             } else if waits && (done || st.session.send_room() == 0) {

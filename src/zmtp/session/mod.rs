@@ -272,7 +272,13 @@ impl Session {
     /// Whether bytes wait to be written (an acknowledgement that is due
     /// counts).
     pub fn has_transmit(&self) -> bool {
-        !self.outbound.is_empty() || (self.end.is_none() && self.link.ack_due(self.delivered()))
+        !self.outbound.is_empty() || self.ack_due()
+    }
+
+    /// Whether an acknowledgement is due now (SPEC §3.7): half the
+    /// peer's window was handed over and not acknowledged.
+    pub fn ack_due(&self) -> bool {
+        self.end.is_none() && self.link.ack_due(self.delivered())
     }
 
     /// The next decoded message.
