@@ -229,6 +229,7 @@ fn a_new_connection_takes_over_a_half_open_session() {
             peer_seen: seen,
             received,
             window: 1000,
+            window_bytes: 1 << 20,
         }
         .encode()
     };

@@ -55,7 +55,7 @@
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
 use oxmq::__internal::zmtp::resume::{
-    ResumeOffer, ResumeOutcome, ResumeState, SessionId, RESUME_PROPERTY, RESUME_VERSION,
+    ResumeOffer, ResumeOutcome, ResumeState, SessionId, Window, RESUME_PROPERTY, RESUME_VERSION,
 };
 use oxmq::__internal::zmtp::{
     encode_frame, Command, FrameDecoder, Greeting, HeartbeatConfig, Limits, Mechanism, Metadata,
@@ -101,7 +101,7 @@ fn check_offer_codec(value: &[u8]) {
     assert_ne!(offer.session, [0; 16], "decoded a session id of zeros");
     assert_ne!(offer.peer_seen, Some([0; 16]), "zeros are no peer");
     let encoded = offer.encode();
-    assert_eq!(encoded.len(), 45);
+    assert_eq!(encoded.len(), 49);
     assert_eq!(encoded[0], RESUME_VERSION);
     assert_eq!(ResumeOffer::decode(&encoded), Ok(offer));
     if value[0] == RESUME_VERSION {
@@ -109,7 +109,7 @@ fn check_offer_codec(value: &[u8]) {
     } else {
         // A later version, read as far as version 1 goes.
         assert!(value[0] > RESUME_VERSION);
-        assert_eq!(&encoded[1..], &value[1..45]);
+        assert_eq!(&encoded[1..], &value[1..49]);
     }
 }
 
@@ -275,8 +275,10 @@ impl StateSpec {
             peer: self.peer,
             received: self.received,
             acked: self.acked,
-            unacked: self.unacked.iter().cloned().collect(),
+            unacked: Window::from_messages(&self.unacked),
             window: self.window,
+            // The model's window is in messages only.
+            window_bytes: 0,
         }
     }
 
@@ -286,6 +288,7 @@ impl StateSpec {
             peer_seen: self.peer,
             received: self.received,
             window: u32::try_from(self.window).unwrap_or(u32::MAX),
+            window_bytes: 0,
         }
     }
 }
@@ -722,6 +725,7 @@ impl Run {
                     peer_seen: Some(offer.session),
                     received: after.received,
                     window: u32::try_from(self.spec.window).unwrap_or(u32::MAX),
+                    window_bytes: 0,
                 };
                 self.expect_ready = Some(Some(ours.encode()));
                 self.expect_resumed = Some(after.outcome);
@@ -1117,7 +1121,7 @@ impl Run {
                 }
                 // The last messages written are the ones kept.
                 let all = self.pre.len() + self.encoded;
-                for (k, m) in r.unacked.iter().enumerate() {
+                for (k, m) in r.unacked.messages().iter().enumerate() {
                     assert_eq!(m, self.expected_msg(all - unack + k), "kept message {k}");
                 }
             }
@@ -1211,6 +1215,8 @@ fuzz_target!(|data: &[u8]| {
             w @ 0..=0xef => (w % 17) as u32,
             w => w as u32,
         },
+        // No byte window: the model acknowledges by messages only.
+        window_bytes: 0,
     };
     if shape & 4 != 0 {
         spec.peer = Some(offer.session);

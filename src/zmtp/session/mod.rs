@@ -46,7 +46,7 @@ use super::command::Command;
 use super::error::ProtocolError;
 use super::frame::FrameDecoder;
 use super::handshake::{Handshake, HandshakeConfig, HandshakeStatus, PeerInfo};
-use super::resume::{ResumeOffer, RESUME_PROPERTY};
+use super::resume::{wire_len, ResumeOffer, RESUME_PROPERTY};
 use super::security::zap::ZapOutcome;
 use super::socket_type::SocketType;
 use super::transform::Transform;
@@ -260,7 +260,7 @@ impl Session {
             self.link
                 .before_transmit(delivered, &mut self.outbound, &mut self.transform);
         }
-        self.outbound.slices(iov)
+        self.outbound.slices(iov, self.link.window())
     }
 
     /// The transport took `n` of the bytes offered by
@@ -343,6 +343,8 @@ impl Session {
     /// [`SessionConfig::keep_unsent`], except messages offered before
     /// the handshake finished, which are always returned.
     pub fn take_unsent(&mut self) -> VecDeque<Message> {
+        // What is encoded and kept by the window goes with the record.
+        self.outbound.seal(self.link.window());
         let mut unsent = self.outbound.take_unsent();
         unsent.append(&mut self.waiting);
         unsent
@@ -485,13 +487,14 @@ impl Session {
                     if let Some(p) = &self.properties {
                         m.set_properties(p.clone());
                     }
+                    let bytes = wire_len(&m);
                     self.received.push_back(m);
-                    self.link.decoded(now);
+                    self.link.decoded(now, bytes);
                 }
                 Ok(Assembled::DroppedMultipart) => {
                     self.events.push_back(SessionEvent::MultipartDropped);
                     // Counted as taken in: the sender counted it as sent.
-                    self.link.decoded(now);
+                    self.link.decoded(now, 0);
                 }
                 Err(e) => return self.refuse(now, e),
             }
@@ -514,7 +517,7 @@ impl Session {
             _ => false,
         };
         if refused {
-            self.link.decoded(now);
+            self.link.decoded(now, 0);
         }
         self.fail(SessionEnd::Protocol(e));
     }
@@ -547,9 +550,8 @@ impl Session {
             // What the peer did not have goes first, in order (SPEC §3.7);
             // the record of unwritten messages is the window's from now on.
             self.outbound.stop_keeping();
-            for msg in self.link.resend() {
-                self.outbound.message(msg, &mut self.transform);
-            }
+            let again = self.link.resend();
+            self.outbound.resend(again, self.link.window());
         }
         for msg in std::mem::take(&mut self.waiting) {
             self.encode(msg, subs_as_commands);
@@ -569,9 +571,7 @@ impl Session {
                 }
             }
         }
-        if self.link.is_active() {
-            self.link.sent(msg.clone());
-        }
-        self.outbound.message(msg, &mut self.transform);
+        self.outbound
+            .message(msg, &mut self.transform, self.link.window());
     }
 }

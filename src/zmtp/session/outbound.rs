@@ -10,6 +10,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use crate::message::Message;
 use crate::zmtp::command::Command;
 use crate::zmtp::frame::frame_header;
+use crate::zmtp::resume::Window;
 use crate::zmtp::transform::Transform;
 
 /// Frames up to this size are copied into the write buffer; larger ones
@@ -63,8 +64,18 @@ impl Outbound {
 
     /// Queues the frames of `msg`: small frames are copied into the write
     /// buffer, a large one (with the identity transform) is queued as its
-    /// own chunk after its header, so it is written without a copy.
-    pub(super) fn message(&mut self, msg: Message, transform: &mut Transform) {
+    /// own chunk after its header, so it is written without a copy. With a
+    /// `window` (resumption, SPEC §3.7), the bytes are kept there until
+    /// acknowledged: the chunks are shared with it as they are sealed.
+    pub(super) fn message(
+        &mut self,
+        msg: Message,
+        transform: &mut Transform,
+        mut window: Option<&mut Window>,
+    ) {
+        // Where the message starts in the window's stream: past what it
+        // retained and what waits to be sealed into it.
+        let start = window.as_ref().map(|w| w.end() + self.scratch.len() as u64);
         let frames = msg.frames();
         // A message without frames goes on the wire as one empty frame,
         // the shortest message ZMTP can carry (SPEC §5.1).
@@ -79,20 +90,40 @@ impl Outbound {
             } else {
                 let (hdr, n) = frame_header(f.len(), more, false);
                 self.raw(|out| out.extend_from_slice(&hdr[..n]));
-                self.seal();
+                self.seal(window.as_deref_mut());
+                if let Some(w) = window.as_deref_mut() {
+                    w.retain(f.clone());
+                }
                 self.chunks.push_back(f.clone());
                 self.queued_end += f.len() as u64;
             }
         }
-        if self.keep_unsent {
+        if let (Some(w), Some(start)) = (window, start) {
+            w.record(start, w.end() + self.scratch.len() as u64);
+        } else if self.keep_unsent {
             self.msgs.push_back((msg, self.queued_end));
         }
     }
 
-    /// Moves the bytes encoded so far into the chunk queue.
-    fn seal(&mut self) {
+    /// Queues bytes already encoded and kept in the window (messages sent
+    /// again on resumption, SPEC §3.7), after what is queued.
+    pub(super) fn resend(&mut self, bytes: Vec<Bytes>, window: Option<&mut Window>) {
+        self.seal(window);
+        for b in bytes.into_iter().filter(|b| !b.is_empty()) {
+            self.queued_end += b.len() as u64;
+            self.chunks.push_back(b);
+        }
+    }
+
+    /// Moves the bytes encoded so far into the chunk queue, and into
+    /// `window` when there is one.
+    pub(super) fn seal(&mut self, window: Option<&mut Window>) {
         if !self.scratch.is_empty() {
-            self.chunks.push_back(self.scratch.split().freeze());
+            let chunk = self.scratch.split().freeze();
+            if let Some(w) = window {
+                w.retain(chunk.clone());
+            }
+            self.chunks.push_back(chunk);
         }
     }
 
@@ -103,8 +134,12 @@ impl Outbound {
 
     /// Fills `iov` with the next chunks to write, in order; returns how
     /// many slices were filled.
-    pub(super) fn slices<'a>(&'a mut self, iov: &mut [IoSlice<'a>]) -> usize {
-        self.seal();
+    pub(super) fn slices<'a>(
+        &'a mut self,
+        iov: &mut [IoSlice<'a>],
+        window: Option<&mut Window>,
+    ) -> usize {
+        self.seal(window);
         let mut n = 0;
         for (slot, c) in iov.iter_mut().zip(self.chunks.iter()) {
             *slot = IoSlice::new(c);

@@ -82,6 +82,8 @@ impl Session {
     /// over ([`messages`](Self::messages) no longer holds them). `None`
     /// when the connection did not resume.
     pub fn take_resume(&mut self) -> Option<ResumeState> {
+        // The bytes encoded and not yet sealed belong to the window too.
+        self.outbound.seal(self.link.window());
         let delivered = self.delivered();
         self.link.take_state(delivered)
     }

@@ -11,12 +11,14 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::types::{Resume, SessionEvent};
 use crate::message::Message;
 use crate::zmtp::command::Command;
 use crate::zmtp::error::ProtocolError;
 use crate::zmtp::handshake::{Handshake, PeerInfo, ResumeRole};
-use crate::zmtp::resume::{ResumeOffer, ResumeOutcome, ResumeState, RESUME_PROPERTY};
+use crate::zmtp::resume::{ResumeOffer, ResumeOutcome, ResumeState, Window, RESUME_PROPERTY};
 use crate::zmtp::transform::Transform;
 
 use super::outbound::Outbound;
@@ -45,8 +47,14 @@ pub(super) struct Link {
     pending: Option<ResumeOffer>,
     /// Both sides offered: acknowledgements flow.
     active: bool,
-    /// Acknowledge by this many.
+    /// Acknowledge by this many messages ...
     half: u64,
+    /// ... once they take this many bytes.
+    half_bytes: u64,
+    /// Bytes of the messages decoded on this connection.
+    decoded_bytes: u64,
+    /// `decoded_bytes` when our last ACK went.
+    acked_bytes: u64,
     /// `state.received` when this connection began.
     base: u64,
     /// Messages decoded on this connection.
@@ -85,6 +93,9 @@ impl Link {
             pending: None,
             active: false,
             half: UNLIMITED_HALF,
+            half_bytes: 0,
+            decoded_bytes: 0,
+            acked_bytes: 0,
             base: 0,
             decoded: 0,
             acked_sent: 0,
@@ -124,6 +135,9 @@ impl Link {
             0 => UNLIMITED_HALF,
             w => u64::from(w / 2).max(1),
         };
+        self.half_bytes = u64::from(peer.window_bytes / 2);
+        self.decoded_bytes = 0;
+        self.acked_bytes = 0;
         self.base = state.received;
         self.acked_sent = state.received;
         self.decoded = 0;
@@ -170,7 +184,7 @@ impl Link {
         if state.peer.is_some() || !state.unacked.is_empty() {
             let unacknowledged = state.unacked.len() as u64;
             if resend_on_reset {
-                first = std::mem::take(&mut state.unacked);
+                first = state.unacked.messages();
             }
             state.unacked.clear();
             state.peer = None;
@@ -184,19 +198,21 @@ impl Link {
         Ok(first)
     }
 
-    /// What must be sent again, in order (it stays unacknowledged).
-    pub(super) fn resend(&self) -> Vec<Message> {
+    /// What must be sent again, in order, as the bytes that went before
+    /// (they stay unacknowledged).
+    pub(super) fn resend(&self) -> Vec<Bytes> {
         self.state
             .as_ref()
-            .map(|s| s.unacked.iter().cloned().collect())
+            .map(|s| s.unacked.resend())
             .unwrap_or_default()
     }
 
-    /// A message was sent.
+    /// The window that keeps what is sent, while both sides resume.
     #[inline]
-    pub(super) fn sent(&mut self, msg: Message) {
-        if let Some(s) = &mut self.state {
-            s.unacked.push_back(msg);
+    pub(super) fn window(&mut self) -> Option<&mut Window> {
+        match (&mut self.state, self.active) {
+            (Some(s), true) => Some(&mut s.unacked),
+            _ => None,
         }
     }
 
@@ -214,18 +230,26 @@ impl Link {
         Ok(())
     }
 
-    /// A message was decoded at `now`.
+    /// A message of `bytes` on the wire was decoded at `now`.
     #[inline]
-    pub(super) fn decoded(&mut self, now: Instant) {
+    pub(super) fn decoded(&mut self, now: Instant, bytes: u64) {
         self.decoded += 1;
+        self.decoded_bytes += bytes;
         if self.active {
             if self.ack_timer.is_none() {
                 self.ack_timer = Some(now + ACK_DELAY);
             }
-            if self.base + self.decoded - self.acked_sent >= self.half {
+            if self.half_due() {
                 self.ack_now = true;
             }
         }
+    }
+
+    /// Whether half the peer's window waits for an ACK: half its messages
+    /// and half its bytes.
+    fn half_due(&self) -> bool {
+        self.base + self.decoded - self.acked_sent >= self.half
+            && self.decoded_bytes - self.acked_bytes >= self.half_bytes
     }
 
     /// Messages of the peer's session decoded in all: the record's count
@@ -274,8 +298,11 @@ impl Link {
     fn send_ack(&mut self, delivered: u64, outbound: &mut Outbound, transform: &mut Transform) {
         outbound.command(&Command::Ack(delivered), transform);
         self.acked_sent = delivered;
+        // Bytes are counted as decoded, not as handed over: a few more
+        // than the count covers, which only makes the next ACK later.
+        self.acked_bytes = self.decoded_bytes;
         self.acks_sent += 1;
-        self.ack_now = self.decoded_total() - self.acked_sent >= self.half;
+        self.ack_now = self.half_due();
         // The timer is left to run out even when everything is
         // acknowledged now: re-arming it for every message would wake the
         // driver's timer each time (request/reply); run out, it looks once.

@@ -9,12 +9,13 @@
 //! new connection it drops what the peer says it has and sends the rest
 //! again, first.
 
-use std::collections::VecDeque;
-
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::error::ProtocolError;
-use crate::message::Message;
+
+mod window;
+
+pub use window::{wire_len, Window};
 
 /// The READY property under which an oxmq peer offers resumption
 /// (SPEC §3.7). Not an `X-` name: those are the applications' (RFC 37).
@@ -24,8 +25,12 @@ pub const RESUME_PROPERTY: &str = "OxMQ-Resume";
 pub const RESUME_VERSION: u8 = 1;
 
 /// Length of the property's value: version, two session ids, the count,
-/// the window.
-const OFFER_LEN: usize = 1 + 16 + 16 + 8 + 4;
+/// the window in messages and in bytes.
+const OFFER_LEN: usize = 1 + 16 + 16 + 8 + 4 + 4;
+
+/// The window's size in bytes (SPEC §3.7): small messages may be kept
+/// unacknowledged beyond `sndhwm` while they take no more than this.
+pub const WINDOW_BYTES: usize = 512 * 1024;
 
 /// A session id: random, made once per peer relationship.
 pub type SessionId = [u8; 16];
@@ -39,15 +44,19 @@ pub struct ResumeOffer {
     pub peer_seen: Option<SessionId>,
     /// How many messages of that peer session it has taken in.
     pub received: u64,
-    /// How many messages it may have unacknowledged: the receiver acks by
-    /// half of it.
+    /// How many messages it may have unacknowledged beyond the byte
+    /// window (0: no limit).
     pub window: u32,
+    /// How many bytes of messages it may have unacknowledged beyond the
+    /// message window. The receiver acknowledges once it has taken in
+    /// half of both.
+    pub window_bytes: u32,
 }
 
 impl ResumeOffer {
     /// The property value: version (1 byte), session id, peer session
-    /// seen (16 bytes each), received count (u64) and window (u32), both
-    /// big-endian.
+    /// seen (16 bytes each), received count (u64), window in messages and
+    /// in bytes (u32 each), all big-endian.
     pub fn encode(&self) -> Bytes {
         let mut b = BytesMut::with_capacity(OFFER_LEN);
         b.put_u8(RESUME_VERSION);
@@ -55,6 +64,7 @@ impl ResumeOffer {
         b.put_slice(&self.peer_seen.unwrap_or_default());
         b.put_u64(self.received);
         b.put_u32(self.window);
+        b.put_u32(self.window_bytes);
         b.freeze()
     }
 
@@ -81,8 +91,11 @@ impl ResumeOffer {
         };
         let mut count = [0; 8];
         count.copy_from_slice(&value[33..41]);
-        let mut window = [0; 4];
-        window.copy_from_slice(&value[41..45]);
+        let u32_at = |at: usize| {
+            let mut w = [0; 4];
+            w.copy_from_slice(&value[at..at + 4]);
+            u32::from_be_bytes(w)
+        };
         let session = id(1);
         if session == [0; 16] {
             return bad(format!("an {RESUME_PROPERTY} property with no session id"));
@@ -92,7 +105,8 @@ impl ResumeOffer {
             session,
             peer_seen: (seen != [0; 16]).then_some(seen),
             received: u64::from_be_bytes(count),
-            window: u32::from_be_bytes(window),
+            window: u32_at(41),
+            window_bytes: u32_at(45),
         })
     }
 }
@@ -121,12 +135,14 @@ pub struct ResumeState {
     /// The number (counting from 0 in this peer session) of the first
     /// message of `unacked`.
     pub acked: u64,
-    /// Sent and not acknowledged, in order: `Bytes` references, never
-    /// copies.
-    pub unacked: VecDeque<Message>,
+    /// Sent and not acknowledged, in order, as the bytes that went on the
+    /// wire: references to the write buffer's chunks, never copies.
+    pub unacked: Window,
     /// Most messages kept unacknowledged: the socket's `sndhwm`
-    /// (0: no limit).
+    /// (0: no limit) ...
     pub window: usize,
+    /// ... unless they take fewer bytes than this.
+    pub window_bytes: usize,
 }
 
 /// What a new connection did to a relationship (SPEC §3.7).
@@ -158,8 +174,9 @@ impl ResumeState {
             peer: None,
             received: 0,
             acked: 0,
-            unacked: VecDeque::new(),
+            unacked: Window::new(),
             window,
+            window_bytes: WINDOW_BYTES,
         }
     }
 
@@ -170,20 +187,32 @@ impl ResumeState {
             peer_seen: self.peer,
             received: self.received,
             window: u32::try_from(self.window).unwrap_or(u32::MAX),
+            window_bytes: u32::try_from(self.window_bytes).unwrap_or(u32::MAX),
         }
     }
 
-    /// Whether the window has room for another message.
+    /// Whether the window has room for another message: fewer than
+    /// `window` messages, or fewer than `window_bytes` bytes, are kept.
     pub fn has_room(&self) -> bool {
-        self.window == 0 || self.unacked.len() < self.window
+        self.window == 0
+            || self.unacked.len() < self.window
+            || self.unacked.bytes() < self.window_bytes as u64
     }
 
     /// How many more messages the window takes (`usize::MAX`: no limit).
+    /// Beyond `window` messages, as many more as the bytes left would
+    /// hold at the kept messages' mean size.
     pub fn room(&self) -> usize {
+        let kept = self.unacked.len();
         if self.window == 0 {
             usize::MAX
+        } else if kept < self.window {
+            self.window - kept
         } else {
-            self.window.saturating_sub(self.unacked.len())
+            let bytes = self.unacked.bytes();
+            let left = (self.window_bytes as u64).saturating_sub(bytes);
+            let mean = (bytes / kept.max(1) as u64).max(1);
+            usize::try_from(left.div_ceil(mean)).unwrap_or(usize::MAX)
         }
     }
 
@@ -198,7 +227,7 @@ impl ResumeState {
             )));
         }
         let n = count.saturating_sub(self.acked);
-        self.unacked.drain(..n as usize);
+        self.unacked.drop_front(n as usize);
         self.acked += n;
         Ok(n)
     }
@@ -239,11 +268,12 @@ impl ResumeState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Message;
 
     fn state_with(n: usize) -> ResumeState {
         let mut s = ResumeState::new(100);
         for i in 0..n {
-            s.unacked.push_back(Message::from(format!("m{i}")));
+            s.unacked.push(&Message::from(format!("m{i}")));
         }
         s
     }
@@ -255,12 +285,15 @@ mod tests {
             peer_seen: None,
             received: 0x0102,
             window: 1000,
+            window_bytes: 0x0a0b_0c0d,
         };
         let v = offer.encode();
         assert_eq!(v.len(), OFFER_LEN);
         assert_eq!(v[0], RESUME_VERSION);
         assert_eq!(&v[17..33], &[0; 16]);
         assert_eq!(&v[39..41], &[1, 2]);
+        assert_eq!(&v[41..45], &1000u32.to_be_bytes());
+        assert_eq!(&v[45..49], &[0x0a, 0x0b, 0x0c, 0x0d]);
         assert_eq!(ResumeOffer::decode(&v), Ok(offer));
         let seen = ResumeOffer {
             peer_seen: Some([9; 16]),
@@ -276,6 +309,7 @@ mod tests {
             peer_seen: None,
             received: 5,
             window: 0,
+            window_bytes: 0,
         }
         .encode();
         let mut zero_id = good.to_vec();
@@ -306,19 +340,35 @@ mod tests {
         assert_eq!(s.acknowledge(4), Ok(4));
         assert_eq!(s.acknowledge(4), Ok(0));
         assert_eq!(s.acknowledge(2), Ok(0));
-        assert_eq!(s.unacked.front(), Some(&Message::from("m4")));
+        assert_eq!(s.unacked.messages().front(), Some(&Message::from("m4")));
         assert!(s.acknowledge(11).is_err());
         assert_eq!(s.acknowledge(10), Ok(6));
         assert!(s.unacked.is_empty());
     }
 
     #[test]
-    fn the_window_is_sndhwm() {
+    fn the_window_is_sndhwm_messages_or_window_bytes() {
+        // 99 of 100 messages ("m0" to "m98": 4 or 5 bytes on the wire
+        // with their headers), and 1 KiB.
         let mut s = state_with(99);
+        s.window_bytes = 1024;
+        assert_eq!(s.unacked.bytes(), 10 * 4 + 89 * 5);
         assert!(s.has_room());
         assert_eq!(s.room(), 1);
-        s.unacked.push_back(Message::from("x"));
+        s.unacked.push(&Message::from("x"));
+        // At sndhwm, small messages go on while they take less than
+        // window_bytes: as many as the bytes left hold at their mean size.
+        assert!(s.has_room());
+        assert_eq!(s.unacked.bytes(), 488);
+        assert_eq!(s.room(), (1024 - 488usize).div_ceil(488 / 100));
+        while s.unacked.bytes() < 1024 {
+            s.unacked.push(&Message::from("yy"));
+        }
         assert!(!s.has_room());
+        assert_eq!(s.room(), 0);
+        // Acknowledged, room comes back.
+        s.acknowledge(1).unwrap();
+        assert!(s.unacked.bytes() < 1024 && s.has_room());
         s.window = 0;
         assert!(s.has_room());
         assert_eq!(s.room(), usize::MAX);
@@ -333,7 +383,7 @@ mod tests {
             Ok(ResumeOutcome::Fresh)
         );
         for i in 0..10 {
-            ours.unacked.push_back(Message::from(format!("m{i}")));
+            ours.unacked.push(&Message::from(format!("m{i}")));
         }
         let mut back = theirs.offer();
         back.peer_seen = Some(ours.session);
@@ -345,7 +395,7 @@ mod tests {
                 resent: 3
             })
         );
-        assert_eq!(ours.unacked.front(), Some(&Message::from("m7")));
+        assert_eq!(ours.unacked.messages().front(), Some(&Message::from("m7")));
         assert_eq!(ours.acked, 7);
     }
 
@@ -356,7 +406,7 @@ mod tests {
             .unwrap();
         ours.received = 42;
         for i in 0..5 {
-            ours.unacked.push_back(Message::from(format!("m{i}")));
+            ours.unacked.push(&Message::from(format!("m{i}")));
         }
         let restarted = ResumeState::new(10).offer();
         assert_eq!(
