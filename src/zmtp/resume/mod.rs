@@ -30,7 +30,7 @@ const OFFER_LEN: usize = 1 + 16 + 16 + 8 + 4 + 4;
 
 /// The window's size in bytes (SPEC §3.7): small messages may be kept
 /// unacknowledged beyond `sndhwm` while they take no more than this.
-pub const WINDOW_BYTES: usize = 512 * 1024;
+pub const WINDOW_BYTES: usize = 4 * 1024 * 1024;
 
 /// A session id: random, made once per peer relationship.
 pub type SessionId = [u8; 16];

@@ -26,6 +26,10 @@ use super::outbound::Outbound;
 /// The longest an acknowledgement waits for company (SPEC §3.7).
 pub(super) const ACK_DELAY: Duration = Duration::from_millis(5);
 
+/// Acknowledge at least by this many bytes, however large the peer's
+/// byte window: its window then stays far from full.
+const ACK_BYTES: u64 = 256 * 1024;
+
 /// Acknowledge by this many when the peer's window is unlimited.
 const UNLIMITED_HALF: u64 = 512;
 
@@ -135,7 +139,7 @@ impl Link {
             0 => UNLIMITED_HALF,
             w => u64::from(w / 2).max(1),
         };
-        self.half_bytes = u64::from(peer.window_bytes / 2);
+        self.half_bytes = u64::from(peer.window_bytes / 2).min(ACK_BYTES);
         self.decoded_bytes = 0;
         self.acked_bytes = 0;
         self.base = state.received;

@@ -174,6 +174,7 @@ mod handshake;
 mod heartbeats;
 mod limits;
 mod no_panic;
+mod resume;
 mod security;
 mod single_frame;
 mod unsent;
