@@ -45,6 +45,7 @@ pub mod z85;
 mod zmtp;
 
 pub use api::auth;
+pub use api::poller::{Interest, PollEvent, Pollable, Poller};
 pub use api::proxy::{
     blocking_proxy, blocking_proxy_steerable, proxy, proxy_steerable, ProxyCapture, ProxyControl,
     ProxySocket,

@@ -39,6 +39,7 @@
 
 pub mod auth;
 mod forms;
+pub(crate) mod poller;
 pub(crate) mod proxy;
 mod sockets;
 mod stream;

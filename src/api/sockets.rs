@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 
 use super::forms;
+use super::poller::{PollTarget, Pollable};
 use super::{RecvSocket, SendSocket, Socket};
 use crate::driver::core::stats::SocketStats;
 use crate::driver::monitor::Monitor;
@@ -112,6 +113,12 @@ macro_rules! common {
             }
             fn options(&self) -> &SocketOptions {
                 $t::options(self)
+            }
+        }
+
+        impl Pollable for $t {
+            fn poll_target(&self) -> PollTarget {
+                PollTarget::new(self.base().core.clone())
             }
         }
 

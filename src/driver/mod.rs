@@ -27,6 +27,7 @@ pub(crate) mod pipe;
 pub(crate) mod runtime;
 pub(crate) mod tasks;
 pub(crate) mod wait;
+pub(crate) mod watch;
 pub(crate) mod zap;
 
 /// Locks a mutex, taking it over even if a panicking thread poisoned it:

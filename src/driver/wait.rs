@@ -11,6 +11,7 @@ use event_listener::{Event, EventListener};
 
 use crate::driver::lock;
 use crate::driver::runtime;
+use crate::driver::watch::Watchers;
 
 /// An [`Event`] with a count of its listeners. Callers change the state
 /// the listeners check under a lock the listeners also take, then call
@@ -102,6 +103,8 @@ pub(crate) struct Room {
     poll: PollSlot,
     generation: AtomicUsize,
     sleepers: Sleepers,
+    /// Pollers watching for room (SPEC §6.9).
+    pub(crate) watchers: Watchers,
 }
 
 impl Room {
@@ -111,6 +114,7 @@ impl Room {
         self.sleepers.notify_all();
         self.event.notify(usize::MAX);
         self.poll.wake();
+        self.watchers.notify();
     }
 
     /// Registers a waiting sender; check for room again before waiting.

@@ -14,6 +14,7 @@ use crate::driver::direct::DirectReads;
 use crate::driver::lock;
 use crate::driver::pipe::Pipe;
 use crate::driver::wait::{PollSlot, Sleepers, WaitQueue, Waiting};
+use crate::driver::watch::Watchers;
 use crate::message::Message;
 use crate::pattern::{FairQueue, Take};
 use crate::routing_id::RoutingId;
@@ -41,6 +42,8 @@ pub(crate) struct Inbound {
     poll: PollSlot,
     /// The connections a blocking receiver may read itself (SPEC §6.1).
     pub(crate) direct: DirectReads,
+    /// Pollers watching for input (SPEC §6.9).
+    pub(crate) watchers: Watchers,
 }
 
 impl Inbound {
@@ -169,6 +172,7 @@ impl Inbound {
         self.sleepers.notify_one();
         self.poll.wake();
         self.direct.ring();
+        self.watchers.notify();
     }
 
     /// Wakes every waiting receiver (the socket closed).
@@ -177,5 +181,6 @@ impl Inbound {
         self.sleepers.notify_all();
         self.poll.wake();
         self.direct.ring();
+        self.watchers.notify();
     }
 }

@@ -88,6 +88,11 @@ fn wait_and_retry<M>(
 }
 
 impl SocketCore {
+    /// Whether a peer could take a message now (SPEC §6.9).
+    pub(crate) fn any_room(&self) -> bool {
+        lock(&self.peers).any_room()
+    }
+
     /// What senders waiting for room wait on (see [`retry_send`]).
     pub(crate) fn room(&self) -> &Room {
         &self.room

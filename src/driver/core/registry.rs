@@ -127,6 +127,11 @@ impl PeerTable {
         ((msgs, bytes), queues)
     }
 
+    /// Whether any peer's outbound pipe has room (SPEC §6.9).
+    pub(crate) fn any_room(&self) -> bool {
+        self.by_id.values().any(|e| e.out.has_room())
+    }
+
     /// Hands `msg` to the next peer with room, round-robin (SPEC §5.2):
     /// the peer that took it and the wake-up its reader is owed (run it
     /// after the peer lock is released), or the message back when none
