@@ -23,7 +23,7 @@
 //! assert_eq!(events.len(), 1);
 //! assert_eq!((events[0].token, events[0].readable), (tb, true));
 //! assert_ne!(events[0].token, ta);
-//! assert_eq!(b.try_recv().unwrap(), "to b");
+//! assert_eq!(b.try_recv().unwrap(), oxmq::Message::from("to b"));
 //! ```
 //!
 //! In async code no poller is needed: `tokio::select!` over the sockets'
