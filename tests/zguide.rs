@@ -1,0 +1,141 @@
+//! The zguide's examples (examples/zguide/), each run as the programs the
+//! zguide describes, over ipc in a temporary directory, and checked
+//! against what the zguide says they print or compute. Every process is
+//! bounded: a test kills what is still running after its limit and fails.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long any one example may run.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The example binary `name`, built beside this test by `cargo test`.
+fn example(name: &str) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} not built: `cargo test` builds the examples, `cargo test --test zguide` alone does not (run `cargo build --examples` first)",
+        path.display()
+    );
+    let mut c = Command::new(path);
+    c.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    c
+}
+
+/// A fresh directory for a test's ipc endpoints.
+fn endpoints(test: &str) -> impl Fn(&str) -> String {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("oxmq-zguide-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    move |name| format!("ipc://{}", dir.join(name).display())
+}
+
+fn start(name: &str, args: &[&str]) -> Child {
+    example(name).args(args).spawn().unwrap()
+}
+
+/// Waits for `child` to exit by itself within `LIMIT`; its stdout.
+fn finish(mut child: Child) -> String {
+    let deadline = Instant::now() + LIMIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("an example ran past {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Stops a program that serves for ever; what it printed.
+fn stop(mut child: Child) -> String {
+    let _ = child.kill();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn ch1_hwserver_answers_each_hello_of_hwclient_with_world() {
+    let ep = endpoints("hello")("hw");
+    let server = start(
+        "hwserver",
+        &["--bind", &ep, "--count", "10", "--work-ms", "0"],
+    );
+    let client = finish(start("hwclient", &["--connect", &ep, "--count", "10"]));
+    let server = finish(server);
+    for n in 0..10 {
+        assert!(
+            client.contains(&format!("Received World {n}\n")),
+            "{client}"
+        );
+    }
+    assert_eq!(server.matches("Received Hello\n").count(), 10, "{server}");
+}
+
+#[test]
+fn ch1_wuclient_averages_the_updates_of_its_zipcode() {
+    let ep = endpoints("weather")("wu");
+    let server = start("wuserver", &["--bind", &ep, "--zips", "10"]);
+    let client = finish(start(
+        "wuclient",
+        &["--connect", &ep, "--zip", "00003", "--count", "50"],
+    ));
+    stop(server);
+    let line = client
+        .lines()
+        .find(|l| l.starts_with("Average temperature for zipcode '00003' was "))
+        .unwrap_or_else(|| panic!("{client}"));
+    assert!(line.ends_with("F over 50 updates"), "{line}");
+    let avg: i64 = line
+        .split(" was ")
+        .nth(1)
+        .unwrap()
+        .split('F')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // wuserver's temperatures are from -80 to 134.
+    assert!((-80..135).contains(&avg), "{line}");
+}
+
+#[test]
+fn ch1_taskvent_taskwork_tasksink_divide_and_conquer() {
+    let ep = endpoints("tasks");
+    let (vent, sink) = (ep("vent"), ep("sink"));
+    let sink_p = start("tasksink", &["--bind", &sink, "--tasks", "20"]);
+    let workers: Vec<Child> = (0..2)
+        .map(|_| start("taskwork", &["--connect", &vent, "--sink", &sink]))
+        .collect();
+    let vent_out = finish(start(
+        "taskvent",
+        &[
+            "--bind",
+            &vent,
+            "--sink",
+            &sink,
+            "--tasks",
+            "20",
+            "--max-ms",
+            "10",
+            "--wait-ms",
+            "200",
+        ],
+    ));
+    let sink_out = finish(sink_p);
+    let dots: usize = workers
+        .into_iter()
+        .map(|w| stop(w).matches('.').count())
+        .sum();
+    assert!(vent_out.contains("Total expected cost: "), "{vent_out}");
+    assert!(sink_out.contains(" msec, 20 results"), "{sink_out}");
+    // Every task was done once, by one worker or the other.
+    assert_eq!(dots, 20);
+    let progress = sink_out.lines().next().unwrap_or_default();
+    assert_eq!(progress.matches([':', '.']).count(), 20, "{sink_out}");
+}
