@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// Chapter 2, second part.
+// (module line here)
+
 /// How long any one example may run.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -138,4 +141,126 @@ fn ch1_taskvent_taskwork_tasksink_divide_and_conquer() {
     assert_eq!(dots, 20);
     let progress = sink_out.lines().next().unwrap_or_default();
     assert_eq!(progress.matches([':', '.']).count(), 20, "{sink_out}");
+}
+
+/// msreader and mspoller: the same tasks and updates, read in turn
+/// (msreader) or as they arrive (mspoller).
+fn multiple_sockets(reader: &str) {
+    let ep = endpoints(reader);
+    let (vent, sink, weather) = (ep("vent"), ep("sink"), ep("weather"));
+    let wu = start("wuserver", &["--bind", &weather, "--zips", "10002"]);
+    let sink_p = start("tasksink", &["--bind", &sink, "--tasks", "1000"]);
+    let r = start(
+        reader,
+        &[
+            "--tasks-from",
+            &vent,
+            "--weather",
+            &weather,
+            "--tasks",
+            "20",
+            "--updates",
+            "5",
+        ],
+    );
+    let vent_out = finish(start(
+        "taskvent",
+        &[
+            "--bind",
+            &vent,
+            "--sink",
+            &sink,
+            "--tasks",
+            "20",
+            "--wait-ms",
+            "0",
+        ],
+    ));
+    let out = finish(r);
+    stop(wu);
+    stop(sink_p);
+    assert!(vent_out.contains("Total expected cost"), "{vent_out}");
+    // Every task, and at least the updates asked for (zipcode 10001).
+    let line = out.lines().last().unwrap_or_default();
+    let counts: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert!(line.starts_with("Processed "), "{out}");
+    assert_eq!(counts[0], 20, "{line}");
+    assert!(counts[1] >= 5, "{line}");
+}
+
+#[test]
+fn ch2_msreader_reads_tasks_and_weather_in_turn() {
+    multiple_sockets("msreader");
+}
+
+#[test]
+fn ch2_mspoller_reads_tasks_and_weather_as_they_come() {
+    multiple_sockets("mspoller");
+}
+
+#[test]
+fn ch2_rrclient_through_rrbroker_to_two_rrworkers() {
+    let ep = endpoints("rrbroker");
+    let (front, back) = (ep("front"), ep("back"));
+    let broker = start("rrbroker", &["--frontend", &front, "--backend", &back]);
+    let workers: Vec<Child> = (0..2)
+        .map(|_| start("rrworker", &["--connect", &back]))
+        .collect();
+    let client = finish(start("rrclient", &["--connect", &front, "--count", "10"]));
+    stop(broker);
+    let handled: usize = workers
+        .into_iter()
+        .map(|w| stop(w).matches("Received request: [Hello]").count())
+        .sum();
+    for n in 0..10 {
+        assert!(
+            client.contains(&format!("Received reply {n} [World]\n")),
+            "{client}"
+        );
+    }
+    assert_eq!(handled, 10);
+}
+
+#[test]
+fn ch2_taskwork2_workers_stop_on_tasksink2s_kill_signal() {
+    let ep = endpoints("kill");
+    let (vent, sink, control) = (ep("vent"), ep("sink"), ep("control"));
+    let sink_p = start(
+        "tasksink2",
+        &["--bind", &sink, "--control", &control, "--tasks", "20"],
+    );
+    let workers: Vec<Child> = (0..2)
+        .map(|_| {
+            start(
+                "taskwork2",
+                &["--connect", &vent, "--sink", &sink, "--control", &control],
+            )
+        })
+        .collect();
+    finish(start(
+        "taskvent",
+        &[
+            "--bind",
+            &vent,
+            "--sink",
+            &sink,
+            "--tasks",
+            "20",
+            "--max-ms",
+            "10",
+            "--wait-ms",
+            "200",
+        ],
+    ));
+    let sink_out = finish(sink_p);
+    assert!(sink_out.contains(" msec, 20 results"), "{sink_out}");
+    // The workers end by themselves on KILL: `finish` fails otherwise.
+    let dots: usize = workers
+        .into_iter()
+        .map(|w| finish(w).matches('.').count())
+        .sum();
+    assert_eq!(dots, 20);
 }
