@@ -10,6 +10,12 @@ use std::time::{Duration, Instant};
 // Chapter 2, second part.
 // (module line here)
 
+// Chapter 4, pirates.
+// (pirates module line here)
+
+// Chapter 4, majordomo.
+// (majordomo module line here)
+
 /// How long any one example may run.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -263,4 +269,58 @@ fn ch2_taskwork2_workers_stop_on_tasksink2s_kill_signal() {
         .map(|w| finish(w).matches('.').count())
         .sum();
     assert_eq!(dots, 20);
+}
+
+/// The workers' "Completed: N tasks" lines: their total.
+fn completed(out: &str) -> u32 {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("Completed: "))
+        .map(|l| l.trim_end_matches(" tasks").parse::<u32>().unwrap())
+        .sum()
+}
+
+#[test]
+fn ch3_rtreq_and_rtdealer_hand_out_every_task_once() {
+    for name in ["rtreq", "rtdealer"] {
+        let out = finish(start(name, &["--workers", "5", "--tasks", "200"]));
+        assert_eq!(out.matches("Completed: ").count(), 5, "{out}");
+        assert_eq!(completed(&out), 200, "{name}: {out}");
+        assert!(out.contains("Sent 200 tasks"), "{out}");
+    }
+}
+
+#[test]
+fn ch3_lbbroker_serves_every_client_through_the_workers() {
+    let out = finish(start("lbbroker", &["--clients", "10", "--workers", "3"]));
+    for n in 0..10 {
+        assert!(out.contains(&format!("Client {n}: OK\n")), "{out}");
+    }
+    assert_eq!(out.matches(": HELLO\n").count(), 10, "{out}");
+    assert!(out.contains("Served 10 clients"), "{out}");
+}
+
+#[test]
+fn ch3_asyncsrv_clients_get_every_reply_of_every_request() {
+    let out = finish(start(
+        "asyncsrv",
+        &[
+            "--clients",
+            "3",
+            "--workers",
+            "5",
+            "--requests",
+            "10",
+            "--replies",
+            "3",
+        ],
+    ));
+    for n in 0..3 {
+        assert!(
+            out.contains(&format!("client-{n}: 30 replies to 10 requests")),
+            "{out}"
+        );
+    }
+    // With the zguide's random count the clients still finish.
+    let out = finish(start("asyncsrv", &["--requests", "5"]));
+    assert_eq!(out.matches(" replies to 5 requests").count(), 3, "{out}");
 }

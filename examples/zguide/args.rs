@@ -13,6 +13,7 @@ impl Args {
     }
 
     /// The value of `--name`, or `default`.
+    #[allow(dead_code)]
     pub fn get(&self, name: &str, default: &str) -> String {
         let flag = format!("--{name}");
         self.0
