@@ -61,6 +61,7 @@ pub(crate) async fn connect_loop(
         match oxmq_transports::connect(&ep).await {
             Ok(stream) => {
                 let peer = stream.peer_description();
+                tracing::debug!(endpoint = %given, %peer, "connected");
                 core.monitor.emit(SocketEvent::Connected {
                     endpoint: given.clone(),
                     peer: peer.clone(),
@@ -107,7 +108,9 @@ pub(crate) async fn connect_loop(
                 continue;
             }
         }
-        tokio::time::sleep(jittered(ivl)).await;
+        let wait = jittered(ivl);
+        tracing::debug!(endpoint = %given, retry_in = ?wait, "reconnecting");
+        tokio::time::sleep(wait).await;
         ivl = next_ivl(ivl, base, max);
     }
 }

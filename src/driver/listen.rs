@@ -31,6 +31,7 @@ async fn accept(core: Arc<SocketCore>, guard: ClosedOnDrop, endpoint: String) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                tracing::debug!(%endpoint, %peer, "accepted");
                 core.monitor.emit(SocketEvent::Accepted {
                     endpoint: endpoint.clone(),
                     peer: peer.clone(),

@@ -155,6 +155,9 @@ impl State {
         let batch = &mut self.batch;
         let done = out.drain_into(room, |m| batch.push_back(m)).done;
         for m in self.batch.drain(..) {
+            // Per message, and free when TRACE is off: the level check is
+            // a load and a compare, the fields are not evaluated.
+            tracing::trace!(frames = m.len(), bytes = m.byte_len(), "message out");
             self.session.send_message(m);
         }
         out.set_unacknowledged(self.session.unacknowledged());
@@ -270,6 +273,11 @@ impl Connection {
     /// for) and says what the reader may do next.
     pub(super) fn flush(&self, st: &mut State) -> Flushed {
         let msgs = st.session.messages();
+        if tracing::enabled!(tracing::Level::TRACE) {
+            for m in msgs.iter() {
+                tracing::trace!(frames = m.len(), bytes = m.byte_len(), "message in");
+            }
+        }
         if !msgs.is_empty() && self.inp.push_batch(msgs).is_err() {
             if !st.session.is_resumable() {
                 return Flushed::SocketClosed;

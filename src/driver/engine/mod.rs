@@ -30,6 +30,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 use bytes::Bytes;
 use oxmq_transports::{ReadHalf, Stream, WriteHalf};
@@ -290,8 +291,29 @@ async fn write_all(session: &mut Session, wr: &WriteHalf) -> Result<(), Disconne
     }
 }
 
-/// Runs one connection to its end.
+/// Runs one connection to its end, inside its tracing span (SPEC §6.6):
+/// the socket type, endpoint, peer address and, once the handshake told
+/// it, the peer's routing id (its `Identity` property, if it sent one).
 pub(crate) async fn run(
+    port: Arc<dyn Port>,
+    stream: Stream,
+    endpoint: String,
+    peer: String,
+    attach: Attach,
+) -> EngineEnd {
+    let span = tracing::debug_span!(
+        "connection",
+        socket = %port.kind(),
+        %endpoint,
+        %peer,
+        routing_id = tracing::field::Empty,
+    );
+    run_in_span(port, stream, endpoint, peer, attach)
+        .instrument(span)
+        .await
+}
+
+async fn run_in_span(
     port: Arc<dyn Port>,
     stream: Stream,
     endpoint: String,
@@ -331,7 +353,7 @@ pub(crate) async fn run(
             // An ERROR command the session queued for the peer has been
             // written already (`handshake` writes before it looks at the
             // session's events).
-            tracing::warn!(%endpoint, %peer, %reason, "ZMTP handshake failed; connection closed");
+            tracing::warn!(%reason, "ZMTP handshake failed; connection closed");
             let ours = matches!(
                 security(port.options()),
                 Security::PlainClient(_) | Security::CurveClient(_)
@@ -352,7 +374,10 @@ pub(crate) async fn run(
             };
         }
     };
-    tracing::debug!(%endpoint, %peer, "ZMTP handshake succeeded");
+    if let Some(id) = &info.identity {
+        tracing::Span::current().record("routing_id", tracing::field::debug(id));
+    }
+    tracing::debug!("ZMTP handshake succeeded");
     // Attached first, so that a send made once `HandshakeSucceeded` is seen
     // can be routed to the peer (SPEC §6.6).
     let claim = handover.claim;
@@ -374,7 +399,7 @@ pub(crate) async fn run(
     report_outcome(&*port, handover.outcome, &endpoint, &peer);
     binding.report = Some((endpoint.clone(), peer.clone()));
     if !port.connected(&binding.out, info.identity.as_ref()) {
-        tracing::info!(%endpoint, %peer, "connection refused by the {} socket", port.kind());
+        tracing::debug!("connection refused by the {} socket", port.kind());
         binding.reason = DisconnectReason::Refused;
         return EngineEnd {
             handshake_done: true,
@@ -424,8 +449,12 @@ pub(crate) async fn run(
             t = &mut timer => t,
         }
     };
-    if reason != DisconnectReason::SocketClosed {
-        tracing::info!(%endpoint, %peer, %reason, "connection closed");
+    // A protocol error is the peer's fault or ours: worth a warning. The
+    // rest (a closed connection, our own close) is routine.
+    if matches!(reason, DisconnectReason::Protocol(_)) {
+        tracing::warn!(%reason, "connection closed on a protocol error");
+    } else {
+        tracing::debug!(%reason, "disconnected");
     }
     binding.reason = reason;
     drop(binding);
@@ -442,7 +471,7 @@ fn report_outcome(port: &dyn Port, outcome: Option<ResumeOutcome>, endpoint: &st
     match outcome {
         None | Some(ResumeOutcome::Fresh) => {}
         Some(ResumeOutcome::Resumed { resent, skipped }) => {
-            tracing::debug!(%endpoint, %peer, resent, skipped, "session resumed");
+            tracing::debug!(resent, skipped, "session resumed");
             counters.resent.fetch_add(resent, Ordering::Relaxed);
             counters.sessions_resumed.fetch_add(1, Ordering::Relaxed);
             port.monitor().emit(SocketEvent::SessionResumed {
@@ -452,7 +481,7 @@ fn report_outcome(port: &dyn Port, outcome: Option<ResumeOutcome>, endpoint: &st
             });
         }
         Some(ResumeOutcome::Reset { unacknowledged }) => {
-            tracing::info!(%endpoint, %peer, unacknowledged, "the peer's session changed: reset");
+            tracing::info!(unacknowledged, "the peer's session changed: reset");
             counters.sessions_reset.fetch_add(1, Ordering::Relaxed);
             port.monitor().emit(SocketEvent::SessionReset {
                 endpoint: endpoint.to_owned(),
