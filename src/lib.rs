@@ -15,7 +15,8 @@
 //! [`SendError`]. The traits [`Socket`], [`SendSocket`] and [`RecvSocket`]
 //! give the same calls (and `poll_*` forms) to generic code; receiving
 //! sockets are `futures::Stream`s and sending ones `futures::Sink`s. The
-//! contract is in SPEC.md; doc comments cite its sections.
+//! contract is in SPEC.md; doc comments cite its sections. New here? Read
+//! the [`guide`].
 //!
 //! ```
 //! use oxmq::{Pull, Push};
@@ -36,6 +37,7 @@ pub mod cert;
 pub mod curve;
 mod driver;
 mod error;
+pub mod guide;
 mod message;
 mod options;
 mod pattern;
