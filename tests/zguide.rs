@@ -7,15 +7,6 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-// Chapter 2, second part.
-// (module line here)
-
-// Chapter 4, pirates.
-// (pirates module line here)
-
-// Chapter 4, majordomo.
-// (majordomo module line here)
-
 /// How long any one example may run.
 const LIMIT: Duration = Duration::from_secs(60);
 
