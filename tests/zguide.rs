@@ -315,3 +315,6 @@ fn ch3_asyncsrv_clients_get_every_reply_of_every_request() {
     let out = finish(start("asyncsrv", &["--requests", "5"]));
     assert_eq!(out.matches(" replies to 5 requests").count(), 3, "{out}");
 }
+
+#[path = "zguide/ch2_more.rs"]
+mod ch2_more;
