@@ -3,8 +3,10 @@
 //! against what the zguide says they print or compute. Every process is
 //! bounded: a test kills what is still running after its limit and fails.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 /// How long any one example may run.
@@ -57,6 +59,83 @@ fn finish(mut child: Child) -> String {
 fn stop(mut child: Child) -> String {
     let _ = child.kill();
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
+
+/// A program whose output the test reads line by line as it comes, to
+/// wait for what it says (a worker registered, a peer expired) rather
+/// than sleep; killed if still running when dropped, so a failed test
+/// leaves nothing behind.
+struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    seen: String,
+}
+
+impl Running {
+    fn start(name: &str, args: &[&str]) -> Running {
+        let mut child = start(name, args);
+        let out = child.stdout.take().expect("a piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits (at most `LIMIT`) until it has printed `n` lines containing
+    /// `text` in all; its output so far.
+    fn wait_for(&mut self, text: &str, n: usize) -> &str {
+        let deadline = Instant::now() + LIMIT;
+        while self.seen.lines().filter(|l| l.contains(text)).count() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen += &(line + "\n"),
+                Err(e) => panic!("{n} lines with {text:?} not seen ({e}) in:\n{}", self.seen),
+            }
+        }
+        &self.seen
+    }
+
+    /// Everything it printed, once it has ended by itself (within
+    /// `LIMIT`), successfully.
+    fn finish(mut self) -> String {
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen += &(line + "\n"),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(e) => panic!("still running ({e}):\n{}", self.seen),
+            }
+        }
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status:?}:\n{}", self.seen);
+        std::mem::take(&mut self.seen)
+    }
+
+    /// Kills it; everything it printed.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The reader ends with the output.
+        self.seen.extend(self.lines.iter().map(|l| l + "\n"));
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[test]
@@ -318,3 +397,7 @@ fn ch3_asyncsrv_clients_get_every_reply_of_every_request() {
 
 #[path = "zguide/ch2_more.rs"]
 mod ch2_more;
+#[path = "zguide/majordomo.rs"]
+mod majordomo;
+#[path = "zguide/pirates.rs"]
+mod pirates;
