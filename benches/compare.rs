@@ -34,6 +34,12 @@
 //! before each sample and stopped after it, and prints their own table
 //! (msg/s, busy ÷ idle, CPU per million messages).
 //!
+//! `--charts DIR` (default `target/charts`) is where the SVG charts go:
+//! throughput.svg and roundtrip.svg (bars of each library's median, with
+//! oxmq's ratio to it) and sizes.svg (tcp PUSH/PULL msg/s against message
+//! size, from every `thr-tcp-*` workload run). `--sweep` adds the sizes
+//! between the usual four (256 B, 4 KiB, 16 KiB, 256 KiB) to that line.
+//!
 //! The bench builds nothing itself: it runs `perf` from the target
 //! directory it was built in (`target/release/perf`), or `$OXMQ_PERF_BIN`.
 //! See benches/README.md for the columns.
@@ -44,6 +50,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+#[path = "compare/charts.rs"]
+mod charts;
 
 /// Longest a single run (both processes) may take before it is killed.
 const RUN_DEADLINE: Duration = Duration::from_secs(120);
@@ -68,6 +77,9 @@ cargo bench --bench compare -- [options]   (after `cargo build --release -p oxmq
                     after this one in every round, and print this ÷ baseline
   --busy            also run the busy-machine workloads (busy-<id>) with one
                     core kept busy by `perf spin`
+  --sweep           also run tcp PUSH/PULL at 256 B, 4 KiB, 16 KiB and 256 KiB,
+                    for the size chart
+  --charts DIR      where the SVG charts go (default target/charts)
 Workloads: thr-*, cs-*, fanin-*, pubsub-*, match-*, lat-*, and curve-*
 (oxmq and libzmq with CURVE: curve-thr-tcp-{32,1k,64k}, curve-lat-tcp-64,
 curve-handshakes-tcp) and noresume-* (oxmq alone with resumable sessions
@@ -199,7 +211,15 @@ fn size_title(size: usize) -> String {
     }
 }
 
-fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
+/// The sizes `--sweep` adds to tcp PUSH/PULL, with their counts.
+const SWEEP: [(usize, u64); 4] = [
+    (256, 2_000_000),
+    (4 * 1024, 300_000),
+    (16 * 1024, 150_000),
+    (256 * 1024, 15_000),
+];
+
+fn workloads(scale: f64, busy: bool, sweep: bool) -> Vec<Workload> {
     let n = |c: u64| ((c as f64 * scale) as u64).max(10);
     let mut v = Vec::new();
     let sizes = [
@@ -209,6 +229,11 @@ fn workloads(scale: f64, busy: bool) -> Vec<Workload> {
         (1024 * 1024, 5_000),
     ];
     for transport in ["tcp", "ipc", "inproc"] {
+        let mut sizes = sizes.to_vec();
+        if sweep && transport == "tcp" {
+            sizes.extend(SWEEP);
+            sizes.sort();
+        }
         for &(size, count) in &sizes {
             let libs = if transport == "inproc" {
                 vec![Lib::Oxmq, Lib::Libzmq, Lib::Omqrs, Lib::Raw]
@@ -1114,6 +1139,8 @@ fn main() {
     let mut list = false;
     let mut baseline: Option<PathBuf> = None;
     let mut busy = false;
+    let mut sweep = false;
+    let mut chart_dir = PathBuf::from("target/charts");
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -1140,6 +1167,8 @@ fn main() {
             "--list" => list = true,
             "--baseline" => baseline = Some(PathBuf::from(value("--baseline"))),
             "--busy" => busy = true,
+            "--sweep" => sweep = true,
+            "--charts" => chart_dir = PathBuf::from(value("--charts")),
             "--bench" => {} // added by `cargo bench`
             "--help" | "-h" => {
                 println!("{HELP}");
@@ -1151,7 +1180,7 @@ fn main() {
             }
         }
     }
-    let ws: Vec<Workload> = workloads(scale, busy)
+    let ws: Vec<Workload> = workloads(scale, busy, sweep)
         .into_iter()
         .filter_map(|mut w| {
             if filters.is_empty() || filters.iter().any(|f| selects(f, &w)) {
@@ -1278,6 +1307,11 @@ fn main() {
     }
     let counts: Vec<String> = ws.iter().map(|w| format!("{} {}", w.id, w.count)).collect();
     println!("Counts: {}.", counts.join(", "));
+    let heading = format!("{date}, commit {commit}, {cpus} CPUs, {rounds} rounds");
+    let written = charts::write(&chart_dir, &ws, &results, &heading);
+    if !written.is_empty() {
+        println!("\nCharts: {}.", written.join(", "));
+    }
     if !failures.is_empty() {
         println!("\nFailed runs (not in the medians):\n");
         for f in &failures {

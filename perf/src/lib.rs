@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod chart;
 pub mod cli;
 pub mod curve_keys;
 pub mod libzmq_side;
