@@ -12,6 +12,17 @@ use std::time::{Duration, Instant};
 /// How long any one example may run.
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// A Pirate server or worker that neither crashes nor stalls, and does
+/// no work.
+const STEADY: [&str; 6] = [
+    "--work-ms",
+    "0",
+    "--crash-after",
+    "never",
+    "--overload-after",
+    "never",
+];
+
 /// The example binary `name`, built beside this test by `cargo test`.
 fn example(name: &str) -> Command {
     let exe = std::env::current_exe().unwrap();

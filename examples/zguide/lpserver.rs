@@ -5,14 +5,16 @@
 //! (answers late).
 //!
 //! `cargo run --example lpserver -- [--bind tcp://*:5555] [--work-ms 1000]
-//! [--crash-after random] [--overload-after random] [--overload-ms 2000]`
+//! [--crash-after random] [--overload-after random] [--overload-ms 2000]
+//! [--count N]`
 //!
 //! `--crash-after` and `--overload-after` say when it crashes or is
 //! overloaded (for `--overload-ms`): `random`, the default, as the
 //! zguide's (after three requests, each further one crashes it one time
 //! in 3, else is slow one time in 3); `never`; or a number N, for a test:
 //! request N + 1 is the one. The crash is a normal exit, so a test can
-//! wait for it. Otherwise it runs for ever.
+//! wait for it. Otherwise it runs for ever, or until it has answered N
+//! requests.
 
 mod args;
 mod trouble;
@@ -26,8 +28,9 @@ fn main() -> oxmq::Result<()> {
     let trouble = trouble::Trouble::from_args(&args, 3, 2000);
     let work = Duration::from_millis(args.num("work-ms", 1000));
 
+    let count: u64 = args.num("count", u64::MAX);
     let mut cycles = 0;
-    loop {
+    while cycles < count {
         let request = server.blocking_recv()?;
         cycles += 1;
         if trouble.crashes(cycles, "") {
@@ -41,4 +44,6 @@ fn main() -> oxmq::Result<()> {
         std::thread::sleep(work);
         server.blocking_send(request)?;
     }
+    server.blocking_close();
+    Ok(())
 }

@@ -8,8 +8,8 @@
 //! answers "200" when the service named in the request has a worker,
 //! "404" when not; other "mmi." services answer "501".
 //!
-//! `cargo run --example mdbroker -- [--bind tcp://*:5555] [--heartbeat-ms 2500] [--liveness 3] [--verbose]`
-//! runs until killed, as the zguide's does. `--verbose` (or `-v`) prints
+//! `cargo run --example mdbroker -- [--bind tcp://*:5555] [--heartbeat-ms 2500] [--liveness 3] [--verbose] [--seconds S]`
+//! runs for S seconds, or until killed as the zguide's does. `--verbose` (or `-v`) prints
 //! the workers' comings and goings rather than dumping every message.
 //! As in the zguide, a busy worker does not expire (it heartbeats only
 //! while waiting), and requests for a service without workers wait for
@@ -17,6 +17,7 @@
 
 mod args;
 mod mdp;
+mod until;
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -267,9 +268,10 @@ fn main() -> Result<(), Error> {
         workers: HashMap::new(),
     };
     let mut heartbeat_at = Instant::now() + heartbeat.interval;
-    loop {
-        let wait = heartbeat_at.saturating_duration_since(Instant::now());
-        if !poller.poll(Some(wait))?.is_empty() {
+    let deadline = until::deadline(&args);
+    let next = |at: Instant| Some(at.saturating_duration_since(Instant::now()));
+    while let Some(wait) = until::wait(next(heartbeat_at), deadline) {
+        if !poller.poll(wait)?.is_empty() {
             while let Ok(msg) = broker.socket.try_recv() {
                 broker.process(msg)?;
             }
@@ -280,4 +282,5 @@ fn main() -> Result<(), Error> {
             heartbeat_at = Instant::now() + heartbeat.interval;
         }
     }
+    Ok(())
 }

@@ -3,10 +3,11 @@
 //! the built-in proxy instead of a hand-written poll loop. rrclient and
 //! rrworker talk to it unchanged.
 //!
-//! `cargo run --example msgqueue -- [--frontend tcp://*:5559] [--backend tcp://*:5560]`
-//! runs until killed, as the zguide's does.
+//! `cargo run --example msgqueue -- [--frontend tcp://*:5559] [--backend tcp://*:5560] [--seconds S]`
+//! runs for S seconds, or until killed as the zguide's does.
 
 mod args;
+mod until;
 
 fn main() -> oxmq::Result<()> {
     let args = args::Args::parse();
@@ -14,6 +15,5 @@ fn main() -> oxmq::Result<()> {
     frontend.bind(&args.get("frontend", "tcp://*:5559"))?;
     let backend = oxmq::Dealer::new();
     backend.bind(&args.get("backend", "tcp://*:5560"))?;
-    // Returns only if a socket fails.
-    oxmq::blocking_proxy(&frontend, &backend, None)
+    until::proxy(&args, &frontend, &backend)
 }

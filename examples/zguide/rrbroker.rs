@@ -2,10 +2,11 @@
 //! clients and a DEALER for workers, and a poller moving whole messages
 //! (envelopes included) between them.
 //!
-//! `cargo run --example rrbroker -- [--frontend tcp://*:5559] [--backend tcp://*:5560]`
-//! runs until killed, as the zguide's does.
+//! `cargo run --example rrbroker -- [--frontend tcp://*:5559] [--backend tcp://*:5560] [--seconds S]`
+//! runs for S seconds, or until killed as the zguide's does.
 
 mod args;
+mod until;
 
 use oxmq::{Interest, Poller};
 
@@ -18,8 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut poller = Poller::new()?;
     let from_clients = poller.add(&frontend, Interest::READABLE);
     let from_workers = poller.add(&backend, Interest::READABLE);
-    loop {
-        for event in poller.poll(None)?.to_vec() {
+    let deadline = until::deadline(&args);
+    while let Some(wait) = until::wait(None, deadline) {
+        for event in poller.poll(wait)?.to_vec() {
             if event.token == from_clients {
                 while let Ok(msg) = frontend.try_recv() {
                     backend.blocking_send(msg)?;
@@ -32,4 +34,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+    Ok(())
 }

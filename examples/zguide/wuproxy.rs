@@ -3,10 +3,11 @@
 //! bound for clients outside it, joined by the built-in proxy, which
 //! also carries the clients' subscriptions up to the server.
 //!
-//! `cargo run --example wuproxy -- [--frontend tcp://192.168.55.210:5556] [--backend tcp://*:8100]`
-//! runs until killed, as the zguide's does.
+//! `cargo run --example wuproxy -- [--frontend tcp://192.168.55.210:5556] [--backend tcp://*:8100] [--seconds S]`
+//! runs for S seconds, or until killed as the zguide's does.
 
 mod args;
+mod until;
 
 fn main() -> oxmq::Result<()> {
     let args = args::Args::parse();
@@ -16,5 +17,5 @@ fn main() -> oxmq::Result<()> {
     // Where the subscribers are.
     let backend = oxmq::XPub::new();
     backend.bind(&args.get("backend", "tcp://*:8100"))?;
-    oxmq::blocking_proxy(&frontend, &backend, None)
+    until::proxy(&args, &frontend, &backend)
 }

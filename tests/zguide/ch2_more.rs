@@ -117,3 +117,56 @@ fn ch2_psenvsub_sees_only_the_b_envelopes() {
     stop(publisher);
     assert_eq!(out, "[B] We would like to see this\n".repeat(5));
 }
+
+/// The programs that serve for ever in the zguide run to completion
+/// with a bound: `--seconds` for the brokers and proxies, `--count` for
+/// lpserver.
+#[test]
+fn brokers_and_proxies_end_by_themselves_when_given_seconds() {
+    let ep = endpoints("bounds");
+    let (a, b) = (ep("front"), ep("back"));
+    let running = [
+        start(
+            "msgqueue",
+            &["--frontend", &a, "--backend", &b, "--seconds", "1"],
+        ),
+        start(
+            "rrbroker",
+            &[
+                "--frontend",
+                &ep("rr-front"),
+                "--backend",
+                &ep("rr-back"),
+                "--seconds",
+                "1",
+            ],
+        ),
+        start(
+            "wuproxy",
+            &[
+                "--frontend",
+                &ep("wu-in"),
+                "--backend",
+                &ep("wu-out"),
+                "--seconds",
+                "1",
+            ],
+        ),
+        start("mdbroker", &["--bind", &ep("md"), "--seconds", "1"]),
+    ];
+    let lp = ep("lazy");
+    let server = start(
+        "lpserver",
+        &[&["--bind", &lp, "--count", "2"], &STEADY[..]].concat(),
+    );
+    let client = finish(start("lpclient", &["--connect", &lp, "--count", "2"]));
+    assert_eq!(
+        client.matches("I: server replied OK").count(),
+        2,
+        "{client}"
+    );
+    assert_eq!(finish(server).matches("I: normal request (").count(), 2);
+    for p in running {
+        finish(p);
+    }
+}

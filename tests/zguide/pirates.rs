@@ -137,19 +137,7 @@ fn ch4_simple_pirate_serves_every_request_despite_a_crashing_worker() {
             "never",
         ],
     );
-    let steady = Running::start(
-        "spworker",
-        &[
-            "--connect",
-            &back,
-            "--work-ms",
-            "0",
-            "--crash-after",
-            "never",
-            "--overload-after",
-            "never",
-        ],
-    );
+    let steady = Running::start("spworker", &[&["--connect", &back], &STEADY[..]].concat());
     // Both workers queued: requests alternate between them, so the
     // crashing one takes request 5 or 6 down with it.
     queue.wait_for(") ready", 2);
