@@ -831,6 +831,13 @@ fn fmt_cpu(x: Option<f64>) -> String {
 
 type Results = BTreeMap<(usize, Lib), Vec<Sample>>;
 
+/// The median of `f` over the samples of workload `i` for `lib`.
+fn median_of(results: &Results, i: usize, lib: Lib, f: fn(&Sample) -> f64) -> Option<f64> {
+    results
+        .get(&(i, lib))
+        .and_then(|v| median(v.iter().map(f).collect()))
+}
+
 /// "oxmq / libzmq / zmq.rs / omq.rs / floor".
 fn all_titles() -> String {
     Lib::ALL.map(Lib::title).join(" / ")
@@ -862,11 +869,7 @@ fn table(ws: &[Workload], results: &Results, lat: bool) -> String {
         if w.kind.is_lat() != lat || w.busy || w.curve || w.resume_off {
             continue;
         }
-        let med = |lib: Lib, f: fn(&Sample) -> f64| {
-            results
-                .get(&(i, lib))
-                .and_then(|v| median(v.iter().map(f).collect()))
-        };
+        let med = |lib: Lib, f: fn(&Sample) -> f64| median_of(results, i, lib, f);
         let val = |lib| med(lib, |x| x.value);
         let ox = val(Lib::Oxmq);
         let fmt = if lat { fmt_us } else { fmt_rate };
@@ -904,11 +907,7 @@ fn curve_table(ws: &[Workload], results: &Results) -> String {
         if !w.curve {
             continue;
         }
-        let med = |lib: Lib, f: fn(&Sample) -> f64| {
-            results
-                .get(&(i, lib))
-                .and_then(|v| median(v.iter().map(f).collect()))
-        };
+        let med = |lib: Lib, f: fn(&Sample) -> f64| median_of(results, i, lib, f);
         let fmt = if w.kind.is_lat() { fmt_us } else { fmt_rate };
         let (ox, lz) = (med(Lib::Oxmq, |x| x.value), med(Lib::Libzmq, |x| x.value));
         let p99 = if w.kind.is_lat() || w.kind == Kind::Handshakes {
@@ -938,8 +937,7 @@ fn curve_table(ws: &[Workload], results: &Results) -> String {
 /// (the original's); each row's unit is in its title (msg/s, p50 µs).
 fn resume_table(ws: &[Workload], results: &Results) -> String {
     let med = |i: Option<usize>, lib: Lib, f: fn(&Sample) -> f64| {
-        i.and_then(|i| results.get(&(i, lib)))
-            .and_then(|v| median(v.iter().map(f).collect()))
+        i.and_then(|i| median_of(results, i, lib, f))
     };
     let mut s = String::from(
         "| workload | oxmq on | oxmq off | libzmq | on÷off | on÷libzmq | p99 µs on / off / libzmq | CPU s per M on / off / libzmq |\n|---|--:|--:|--:|--:|--:|--:|--:|\n",
@@ -993,11 +991,7 @@ fn resume_table(ws: &[Workload], results: &Results) -> String {
 /// The busy-machine workloads: each library's msg/s (round trips/s for
 /// round trips), that over the same workload's idle median, and CPU.
 fn busy_table(ws: &[Workload], results: &Results) -> String {
-    let med = |i: usize, lib: Lib, f: fn(&Sample) -> f64| {
-        results
-            .get(&(i, lib))
-            .and_then(|v| median(v.iter().map(f).collect()))
-    };
+    let med = |i: usize, lib: Lib, f: fn(&Sample) -> f64| median_of(results, i, lib, f);
     let mut s = String::from("| workload | oxmq msg/s");
     for l in &Lib::ALL[1..] {
         s.push_str(&format!(" | {}", l.title()));
@@ -1053,11 +1047,7 @@ fn baseline_table(ws: &[Workload], results: &Results) -> String {
         "| workload | oxmq | baseline | oxmq ÷ baseline | CPU s per M oxmq / baseline |\n|---|--:|--:|--:|--:|\n",
     );
     for (i, w) in ws.iter().enumerate() {
-        let med = |lib: Lib, f: fn(&Sample) -> f64| {
-            results
-                .get(&(i, lib))
-                .and_then(|v| median(v.iter().map(f).collect()))
-        };
+        let med = |lib: Lib, f: fn(&Sample) -> f64| median_of(results, i, lib, f);
         let (ox, base) = (med(Lib::Oxmq, |x| x.value), med(Lib::Baseline, |x| x.value));
         if base.is_none() {
             continue;

@@ -51,25 +51,15 @@ fn start(name: &str, args: &[&str]) -> Child {
     example(name).args(args).spawn().unwrap()
 }
 
-/// Waits for `child` to exit by itself within `LIMIT`; its stdout.
-fn finish(mut child: Child) -> String {
-    let deadline = Instant::now() + LIMIT;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("an example ran past {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
-    String::from_utf8(out.stdout).unwrap()
+/// Waits for `child` to exit by itself, successfully, within `LIMIT`;
+/// its stdout.
+fn finish(child: Child) -> String {
+    Running::new(child).finish()
 }
 
 /// Stops a program that serves for ever; what it printed.
-fn stop(mut child: Child) -> String {
-    let _ = child.kill();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+fn stop(child: Child) -> String {
+    Running::new(child).stop()
 }
 
 /// A program whose output the test reads line by line as it comes, to
@@ -84,7 +74,11 @@ struct Running {
 
 impl Running {
     fn start(name: &str, args: &[&str]) -> Running {
-        let mut child = start(name, args);
+        Running::new(start(name, args))
+    }
+
+    /// Reads the output of `child`, started with a piped stdout.
+    fn new(mut child: Child) -> Running {
         let out = child.stdout.take().expect("a piped stdout");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -288,11 +282,12 @@ fn ch2_mspoller_reads_tasks_and_weather_as_they_come() {
     multiple_sockets("mspoller");
 }
 
-#[test]
-fn ch2_rrclient_through_rrbroker_to_two_rrworkers() {
-    let ep = endpoints("rrbroker");
+/// rrclient through `broker` (rrbroker, or msgqueue's proxy) to two
+/// rrworkers: every request answered, once.
+fn request_reply_through(broker: &str) {
+    let ep = endpoints(broker);
     let (front, back) = (ep("front"), ep("back"));
-    let broker = start("rrbroker", &["--frontend", &front, "--backend", &back]);
+    let broker = start(broker, &["--frontend", &front, "--backend", &back]);
     let workers: Vec<Child> = (0..2)
         .map(|_| start("rrworker", &["--connect", &back]))
         .collect();
@@ -309,6 +304,11 @@ fn ch2_rrclient_through_rrbroker_to_two_rrworkers() {
         );
     }
     assert_eq!(handled, 10);
+}
+
+#[test]
+fn ch2_rrclient_through_rrbroker_to_two_rrworkers() {
+    request_reply_through("rrbroker");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! "Charts"): throughput and round trips as bars of each library's
 //! median, and tcp PUSH/PULL throughput against message size as lines.
 
-use super::{fmt_rate, fmt_us, median, Kind, Lib, Results, Workload};
+use super::{fmt_rate, fmt_us, median_of, Kind, Lib, Results, Workload};
 use oxmq_perf::chart::{self, Bars, Lines, Series};
 use std::path::Path;
 
@@ -37,11 +37,7 @@ fn rows(
         .map(|(i, w)| {
             let values = Lib::ALL
                 .iter()
-                .map(|&l| {
-                    results
-                        .get(&(i, l))
-                        .and_then(|v| median(v.iter().map(|s| s.value).collect()))
-                })
+                .map(|&l| median_of(results, i, l, |s| s.value))
                 .collect();
             (w.title.clone(), values)
         })
@@ -92,10 +88,7 @@ pub fn write(dir: &Path, ws: &[Workload], results: &Results, heading: &str) -> V
         .map(|&l| {
             sized
                 .iter()
-                .filter_map(|&(i, w)| {
-                    let v = results.get(&(i, l))?;
-                    Some((w.size, median(v.iter().map(|s| s.value).collect())?))
-                })
+                .filter_map(|&(i, w)| Some((w.size, median_of(results, i, l, |s| s.value)?)))
                 .collect()
         })
         .collect();

@@ -19,29 +19,21 @@
 mod args;
 mod trouble;
 
-use std::time::Duration;
-
 fn main() -> oxmq::Result<()> {
     let args = args::Args::parse();
     let server = oxmq::Rep::new();
     server.bind(&args.get("bind", "tcp://*:5555"))?;
     let trouble = trouble::Trouble::from_args(&args, 3, 2000);
-    let work = Duration::from_millis(args.num("work-ms", 1000));
 
     let count: u64 = args.num("count", u64::MAX);
     let mut cycles = 0;
     while cycles < count {
         let request = server.blocking_recv()?;
         cycles += 1;
-        if trouble.crashes(cycles, "") {
+        let done = format!("normal request ({})", String::from_utf8_lossy(&request[0]));
+        if !trouble.serve(cycles, "", &done) {
             return Ok(());
         }
-        println!(
-            "I: normal request ({})",
-            String::from_utf8_lossy(&request[0])
-        );
-        // Do some heavy work.
-        std::thread::sleep(work);
         server.blocking_send(request)?;
     }
     server.blocking_close();

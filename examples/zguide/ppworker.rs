@@ -62,7 +62,6 @@ fn main() -> oxmq::Result<()> {
     let reconnect = Duration::from_millis(args.num("reconnect-ms", 1000));
     let reconnect_max = Duration::from_millis(args.num("reconnect-max-ms", 32000));
     let trouble = trouble::Trouble::from_args(&args, 5, 3000);
-    let work = Duration::from_millis(args.num("work-ms", 1000));
     let cycles_max: u64 = args.num("cycles", u64::MAX);
 
     let (mut worker, mut identity) = connect(&endpoint, heartbeat)?;
@@ -76,12 +75,9 @@ fn main() -> oxmq::Result<()> {
             // [client, empty, request]: a request.
             Ok(msg) if msg.len() == 3 => {
                 cycles += 1;
-                if trouble.crashes(cycles, &format!("({identity}) ")) {
+                if !trouble.serve(cycles, &format!("({identity}) "), "normal reply") {
                     return Ok(());
                 }
-                println!("I: ({identity}) normal reply");
-                // Do some heavy work.
-                std::thread::sleep(work);
                 worker.blocking_send(msg)?;
                 liveness = max_liveness;
                 interval = reconnect;

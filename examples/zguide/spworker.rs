@@ -19,15 +19,12 @@
 mod args;
 mod trouble;
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use oxmq::{Req, SocketOptions};
 
 fn main() -> oxmq::Result<()> {
     let args = args::Args::parse();
     let trouble = trouble::Trouble::from_args(&args, 5, 3000);
-    let work = Duration::from_millis(args.num("work-ms", 1000));
     let cycles_max: u64 = args.num("cycles", u64::MAX);
 
     // A random identity makes the traffic easier to follow.
@@ -49,12 +46,9 @@ fn main() -> oxmq::Result<()> {
         // [client, empty, request]
         let msg = worker.blocking_recv()?;
         cycles += 1;
-        if trouble.crashes(cycles, &format!("({identity}) ")) {
+        if !trouble.serve(cycles, &format!("({identity}) "), "normal reply") {
             return Ok(());
         }
-        println!("I: ({identity}) normal reply");
-        // Do some heavy work.
-        std::thread::sleep(work);
         worker.blocking_send(msg)?;
     }
     Ok(())

@@ -1,5 +1,6 @@
-//! The failures the Pirate examples (zguide chapter 4) simulate: a
-//! server or worker that crashes, or answers late as if its CPU were
+//! How the Pirate examples' servers and workers (zguide chapter 4)
+//! handle a request: some work (`--work-ms`), and now and then a
+//! simulated failure: a crash, or a late answer as if the CPU were
 //! overloaded. The zguide picks them at random; `--crash-after N` and
 //! `--overload-after N` make them happen on cue, for tests.
 
@@ -35,11 +36,12 @@ impl When {
 }
 
 /// `--crash-after` and `--overload-after` (each `random`, `never` or N),
-/// and `--overload-ms`.
+/// `--overload-ms` and `--work-ms`.
 pub struct Trouble {
     crash: When,
     overload: When,
     overload_for: Duration,
+    work: Duration,
     odds: u32,
 }
 
@@ -51,22 +53,26 @@ impl Trouble {
             crash: When::parse(&args.get("crash-after", "random")),
             overload: When::parse(&args.get("overload-after", "random")),
             overload_for: Duration::from_millis(args.num("overload-ms", overload_ms)),
+            work: Duration::from_millis(args.num("work-ms", 1000)),
             odds,
         }
     }
 
-    /// Request number `cycle`: whether it crashes the program (the caller
-    /// exits); an overloaded one is slept through here. `who` prefixes
-    /// what is printed.
-    pub fn crashes(&self, cycle: u64, who: &str) -> bool {
+    /// Handles request number `cycle`: false if it crashes the program
+    /// (the caller exits); otherwise sleeps through an overload, prints
+    /// `done` and does the work. `who` prefixes what is printed.
+    pub fn serve(&self, cycle: u64, who: &str, done: &str) -> bool {
         if self.crash.hits(cycle, self.odds) {
             println!("I: {who}simulating a crash");
-            return true;
+            return false;
         }
         if self.overload.hits(cycle, self.odds) {
             println!("I: {who}simulating CPU overload");
             std::thread::sleep(self.overload_for);
         }
-        false
+        println!("I: {who}{done}");
+        // Do some heavy work.
+        std::thread::sleep(self.work);
+        true
     }
 }

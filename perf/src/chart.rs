@@ -61,8 +61,15 @@ fn color((r, g, b): (u8, u8, u8)) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// Draws the caption, the note and a legend of `series` across the top.
-fn header(root: &DrawingArea<SVGBackend, Shift>, title: &str, note: &str, series: &[Series]) {
+/// Draws the caption, the note and a legend across the top: the
+/// `series` that have data (`shown`).
+fn header(
+    root: &DrawingArea<SVGBackend, Shift>,
+    title: &str,
+    note: &str,
+    series: &[Series],
+    shown: impl Fn(usize) -> bool,
+) {
     let at = |x: u32, y: u32| (x as i32, y as i32);
     let _ = root.draw(&Text::new(
         title.to_owned(),
@@ -75,7 +82,7 @@ fn header(root: &DrawingArea<SVGBackend, Shift>, title: &str, note: &str, series
         (FONT, 12).into_font(),
     ));
     let mut x = 10;
-    for s in series {
+    for (_, s) in series.iter().enumerate().filter(|(i, _)| shown(*i)) {
         let c = color(s.color);
         let _ = root.draw(&Rectangle::new([at(x, 56), at(x + 12, 68)], c.filled()));
         let _ = root.draw(&Text::new(
@@ -154,20 +161,21 @@ pub fn bars(c: &Bars) -> Option<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).ok()?;
-        header(&root, c.title, c.note, c.series);
+        header(&root, c.title, c.note, c.series, |i| {
+            rows.iter().any(|r| r.1.get(i).is_some_and(Option::is_some))
+        });
         let area = root.margin(TOP, 10, 10, 20);
-        let builder = |a| {
-            let mut b = ChartBuilder::on(a);
-            b.x_label_area_size(40).y_label_area_size(LEFT - 10);
-            b
-        };
         // Rows run down from the top (`plot`); a bar is BAR units high.
         let y = 0f64..plot as f64;
         let fmt = c.format;
         // The two axis kinds are different types: draw with each.
         macro_rules! draw {
             ($x:expr) => {{
-                let mut chart = builder(&area).build_cartesian_2d($x, y.clone()).ok()?;
+                let mut chart = ChartBuilder::on(&area)
+                    .x_label_area_size(40)
+                    .y_label_area_size(LEFT - 10)
+                    .build_cartesian_2d($x, y.clone())
+                    .ok()?;
                 chart
                     .configure_mesh()
                     .disable_y_mesh()
@@ -190,7 +198,7 @@ pub fn bars(c: &Bars) -> Option<String> {
                     let ox = values.first().copied().flatten();
                     // The top of the next bar.
                     let mut b = (plot - top) as f64;
-                    for (s, v) in c.series.iter().zip(values) {
+                    for (i, (s, v)) in c.series.iter().zip(values).enumerate() {
                         let Some(v) = *v else { continue };
                         let rect = Rectangle::new(
                             [(lo, b - 1.0), (v, b - BAR as f64 + 1.0)],
@@ -198,7 +206,8 @@ pub fn bars(c: &Bars) -> Option<String> {
                         );
                         chart.draw_series(std::iter::once(rect)).ok()?;
                         let mut text = fmt(v);
-                        if let (Some(o), false) = (ox, std::ptr::eq(s, &c.series[0])) {
+                        // Every bar but oxmq's own carries oxmq's ratio to it.
+                        if let (Some(o), true) = (ox, i > 0) {
                             text.push_str(&format!("  (oxmq÷ {:.2})", o / v));
                         }
                         let (ex, ey) = chart.backend_coord(&(v, b - BAR as f64 / 2.0));
@@ -234,7 +243,9 @@ pub fn lines(c: &Lines) -> Option<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 600)).into_drawing_area();
         root.fill(&WHITE).ok()?;
-        header(&root, c.title, c.note, c.series);
+        header(&root, c.title, c.note, c.series, |i| {
+            c.points.get(i).is_some_and(|p| !p.is_empty())
+        });
         let area = root.margin(TOP, 10, 20, 20);
         let mut chart = ChartBuilder::on(&area)
             .x_label_area_size(40)
@@ -375,15 +386,27 @@ mod tests {
 
     #[test]
     fn lines_label_sizes_in_bytes() {
-        let pts = vec![vec![(32, 8.0e6), (1 << 20, 2.0e3)], vec![(32, 4.0e6)]];
+        let pts = vec![
+            vec![(32, 8.0e6), (1 << 20, 2.0e3)],
+            vec![(32, 4.0e6)],
+            vec![],
+        ];
+        let mut all = series();
+        all.push(Series {
+            name: "not run".into(),
+            color: (0, 0, 0),
+        });
         let svg = lines(&Lines {
             title: "Sizes",
             note: "",
             unit: "msg/s",
-            series: &series(),
+            series: &all,
             points: &pts,
         })
         .unwrap();
+        // A library without points is left out of the legend.
+        assert!(texts(&svg).iter().any(|t| t == "libzmq"), "{svg}");
+        assert!(!texts(&svg).iter().any(|t| t == "not run"), "{svg}");
         for text in ["32 B", "1 KiB", "1 MiB", "message size", "msg/s"] {
             assert!(
                 texts(&svg).iter().any(|t| t == text),

@@ -4,25 +4,7 @@ use super::*;
 
 #[test]
 fn ch2_msgqueue_proxies_rrclient_to_rrworkers() {
-    let ep = endpoints("msgqueue");
-    let (front, back) = (ep("front"), ep("back"));
-    let queue = start("msgqueue", &["--frontend", &front, "--backend", &back]);
-    let workers: Vec<Child> = (0..2)
-        .map(|_| start("rrworker", &["--connect", &back]))
-        .collect();
-    let client = finish(start("rrclient", &["--connect", &front, "--count", "10"]));
-    stop(queue);
-    let handled: usize = workers
-        .into_iter()
-        .map(|w| stop(w).matches("Received request: [Hello]").count())
-        .sum();
-    for n in 0..10 {
-        assert!(
-            client.contains(&format!("Received reply {n} [World]\n")),
-            "{client}"
-        );
-    }
-    assert_eq!(handled, 10);
+    request_reply_through("msgqueue");
 }
 
 #[test]
